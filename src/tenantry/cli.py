@@ -1,0 +1,41 @@
+"""tenantry's command line: parse, call, render. The work happens in the modules it calls."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+
+from .emulator_cli import emulator_app
+
+app = typer.Typer(
+    name="tenantry",
+    help="Keep many client tenants isolated inside one Genesys Cloud organization.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.add_typer(emulator_app, name="emulator")
+console = Console(stderr=True)
+
+
+def _mount_optional() -> None:
+    """Commands whose modules land in their own issues; the CLI works without them."""
+    try:
+        from .cli_doctor import doctor_command
+    except ImportError:
+        return
+    app.command("doctor")(doctor_command)
+
+
+_mount_optional()
+
+
+@app.command()
+def version() -> None:
+    """Print tenantry's version."""
+    from importlib.metadata import version as v
+
+    typer.echo(v("tenantry"))
+
+
+if __name__ == "__main__":
+    app()

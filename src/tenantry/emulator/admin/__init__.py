@@ -1,0 +1,1 @@
+"""Emulated admin API: models.py holds state and rules, responses.py the HTTP layer."""

@@ -1,0 +1,80 @@
+"""Conversation detail queries over seeded conversations that carry division ids."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..errors import bad_request
+
+MAX_PAGE = 100
+
+
+def parse_interval(text: object) -> tuple[datetime, datetime]:
+    if not isinstance(text, str) or "/" not in text:
+        raise bad_request("interval is required, as ISO-8601 start/end.", "invalid.value")
+    start, end = text.split("/", 1)
+    try:
+        a = datetime.fromisoformat(start.replace("Z", "+00:00"))
+        b = datetime.fromisoformat(end.replace("Z", "+00:00"))
+    except ValueError:
+        raise bad_request(f"interval {text!r} is not ISO-8601 start/end.", "invalid.value") from None
+    if b <= a:
+        raise bad_request("interval end must be after its start.", "invalid.value")
+    return a, b
+
+
+def _predicate(conv: dict, p: dict) -> bool:
+    dim = p.get("dimension")
+    value = p.get("value")
+    op = (p.get("operator") or "matches").lower()
+    if dim == "divisionId":
+        hit = value in conv["divisionIds"]
+    elif dim == "conversationId":
+        hit = conv["conversationId"] == value
+    elif dim == "originatingDirection":
+        hit = conv.get("originatingDirection") == value
+    else:
+        raise bad_request(f"dimension {dim!r} is not supported by this emulator.", "invalid.value")
+    if op == "exists":
+        return True
+    return not hit if op == "notexists" else hit
+
+
+def _filter(conv: dict, f: dict) -> bool:
+    preds = f.get("predicates") or []
+    clauses = f.get("clauses") or []
+    results = [_predicate(conv, p) for p in preds]
+    results += [_filter(conv, c) for c in clauses]
+    if not results:
+        return True
+    return any(results) if (f.get("type") or "and").lower() == "or" else all(results)
+
+
+def query(conversations: list[dict], body: dict, visible: set[str] | None) -> dict:
+    """visible=None means every division (a `*` grant)."""
+    start, end = parse_interval(body.get("interval"))
+    paging = body.get("paging") or {}
+    size = paging.get("pageSize", 25)
+    number = paging.get("pageNumber", 1)
+    if not isinstance(size, int) or not 1 <= size <= MAX_PAGE:
+        raise bad_request(f"paging.pageSize must be between 1 and {MAX_PAGE}.", "invalid.value")
+    if not isinstance(number, int) or number < 1:
+        raise bad_request("paging.pageNumber must be at least 1.", "invalid.value")
+    filters = body.get("conversationFilters") or []
+    if not isinstance(filters, list):
+        raise bad_request("conversationFilters must be an array.", "invalid.value")
+    hits = []
+    for c in conversations:
+        t = datetime.fromisoformat(c["conversationStart"].replace("Z", "+00:00"))
+        if not start <= t < end:
+            continue
+        if visible is not None and not visible.intersection(c["divisionIds"]):
+            continue
+        if all(_filter(c, f) for f in filters):
+            hits.append(c)
+    hits.sort(key=lambda c: c["conversationStart"], reverse=(body.get("order") == "desc"))
+    page = hits[(number - 1) * size : number * size]
+    out: dict = {"totalHits": len(hits)}
+    if page:
+        out["conversations"] = page
+    return out

@@ -1,0 +1,224 @@
+"""Roles and subject grants: a grant is role × division for a user, a group or an OAuth client."""
+
+from __future__ import annotations
+
+from ..divisions.models import ref as division_ref
+from ..errors import ApiError, bad_request, conflict, not_found
+from ..org import Org, new_id, now_iso
+from ..permissions import ALL_DIVISIONS
+
+SUBJECT_TYPES = ("PC_USER", "PC_GROUP", "PC_OAUTH_CLIENT")
+
+
+def permission_strings(role: dict) -> list[str]:
+    return sorted(
+        f"{p['domain']}:{p['entityName']}:{a}" for p in role["permissionPolicies"] for a in p["actionSet"]
+    )
+
+
+def render_role(org: Org, role: dict) -> dict:
+    return {
+        "id": role["id"],
+        "name": role["name"],
+        "description": role.get("description", ""),
+        "permissions": permission_strings(role),
+        "permissionPolicies": [
+            {
+                "domain": p["domain"],
+                "entityName": p["entityName"],
+                "actionSet": list(p["actionSet"]),
+                "policyName": f"{p['domain']}_{p['entityName']}",
+                "allowConditions": False,
+            }
+            for p in role["permissionPolicies"]
+        ],
+        "userCount": sum(
+            1
+            for s, g in org.grants.items()
+            if org.subject_types.get(s) == "PC_USER" and any(r == role["id"] for r, _ in g)
+        ),
+        "default": role.get("default", False),
+        "base": False,
+        "selfUri": f"/api/v2/authorization/roles/{role['id']}",
+    }
+
+
+def check_policies(items: object) -> list[dict]:
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        raise bad_request("permissionPolicies must be an array.", "invalid.value")
+    out = []
+    for i, p in enumerate(items):
+        ok = isinstance(p, dict) and all(isinstance(p.get(k), str) and p[k] for k in ("domain", "entityName"))
+        ok = ok and isinstance(p.get("actionSet"), list) and all(isinstance(a, str) for a in p["actionSet"])
+        if not ok:
+            raise bad_request(
+                f"permissionPolicies[{i}] needs domain, entityName and actionSet.", "invalid.value"
+            )
+        out.append({"domain": p["domain"], "entityName": p["entityName"], "actionSet": list(p["actionSet"])})
+    return out
+
+
+def create_role(
+    org: Org,
+    name: str,
+    policies: list[dict],
+    description: str = "",
+    *,
+    role_id: str | None = None,
+    default: bool = False,
+) -> dict:
+    if any(r["name"].lower() == name.lower() for r in org.roles.values()):
+        raise conflict(f"A role named {name!r} already exists.", "general.conflict")
+    role = {
+        "id": role_id or new_id(),
+        "name": name,
+        "description": description,
+        "permissionPolicies": policies,
+        "default": default,
+    }
+    org.roles[role["id"]] = role
+    org.mark_born(role["id"])
+    org.touch(authz=True)
+    return role
+
+
+def delete_role(org: Org, role: dict) -> None:
+    if any(role["id"] == r for g in org.grants.values() for r, _ in g):
+        raise bad_request(f"Role {role['name']!r} is still granted; remove its grants first.", "role.in.use")
+    del org.roles[role["id"]]
+    org.touch(authz=True)
+
+
+# ---- subjects -------------------------------------------------------------------------------
+def subject(org: Org, subject_id: str, subject_type: str | None = None) -> tuple[str, dict]:
+    """(type, record) of a grant subject; unknown or of another type → 404."""
+    kind = org.subject_types.get(subject_id)
+    if subject_type is not None and subject_type not in SUBJECT_TYPES:
+        raise bad_request(f"subjectType must be one of {', '.join(SUBJECT_TYPES)}.", "invalid.value")
+    if kind is None or (subject_type is not None and kind != subject_type):
+        raise not_found("subject", subject_id)
+    rec = {"PC_USER": org.users, "PC_GROUP": org.groups, "PC_OAUTH_CLIENT": org.oauth_clients}[kind].get(
+        subject_id
+    )
+    if rec is None or rec.get("state") == "deleted":
+        raise not_found("subject", subject_id)
+    return kind, rec
+
+
+def subject_grants(org: Org, subject_id: str, kind: str) -> dict[tuple[str, str], str]:
+    if kind == "PC_OAUTH_CLIENT":
+        rec = org.oauth_clients[subject_id]
+        return {(rd["roleId"], rd["divisionId"]): rec["dateCreated"] for rd in rec["roleDivisions"]}
+    return org.grants.get(subject_id, {})
+
+
+def render_grant(org: Org, subject_id: str, role_id: str, division_id: str, made: str) -> dict:
+    role = org.roles.get(role_id, {"name": "", "description": ""})
+    if division_id == ALL_DIVISIONS:
+        division = {
+            "id": ALL_DIVISIONS,
+            "name": "All divisions",
+            "homeDivision": False,
+            "selfUri": "/api/v2/authorization/divisions/*",
+        }
+    else:
+        division = division_ref(org, division_id) | {"homeDivision": division_id == org.home_division_id}
+    return {
+        "subjectId": subject_id,
+        "division": division,
+        "role": {
+            "id": role_id,
+            "name": role["name"],
+            "description": role.get("description", ""),
+            "default": role.get("default", False),
+            "selfUri": f"/api/v2/authorization/roles/{role_id}",
+        },
+        "grantMadeAt": made,
+    }
+
+
+def render_subject(org: Org, subject_id: str, kind: str, rec: dict) -> dict:
+    grants = subject_grants(org, subject_id, kind)
+    return {
+        "id": subject_id,
+        "name": rec.get("name", ""),
+        "grants": [render_grant(org, subject_id, r, d, made) for (r, d), made in grants.items()],
+        "version": org.grant_versions.get(subject_id, 1),
+        "selfUri": f"/api/v2/authorization/subjects/{subject_id}",
+    }
+
+
+def parse_grants(body: dict, key: str = "grants") -> list[tuple[str, str]]:
+    items = body.get(key)
+    if not isinstance(items, list):
+        raise bad_request(f"{key} must be an array of {{roleId, divisionId}}.", "invalid.value")
+    out = []
+    for i, g in enumerate(items):
+        if (
+            not isinstance(g, dict)
+            or not isinstance(g.get("roleId"), str)
+            or not isinstance(g.get("divisionId"), str)
+        ):
+            raise bad_request(f"{key}[{i}] needs roleId and divisionId strings.", "invalid.value")
+        out.append((g["roleId"], g["divisionId"]))
+    return out
+
+
+def check_exist(org: Org, grants: list[tuple[str, str]]) -> None:
+    """All-or-nothing: one unknown (or not yet visible) role or division fails the whole call."""
+    for role_id, division_id in grants:
+        org.role(role_id, ref=True)
+        if division_id != ALL_DIVISIONS:
+            org.division(division_id, ref=True)
+
+
+def _grantable(org: Org, subject_id: str, kind: str) -> None:
+    if kind == "PC_OAUTH_CLIENT":
+        raise bad_request(
+            "OAuth client grants are set through the client's roleDivisions.", "invalid.subject"
+        )
+    if kind == "PC_GROUP" and not org.groups[subject_id].get("rolesEnabled"):
+        raise ApiError(
+            400, "group.roles.not.enabled", "Roles cannot be granted to a group without rolesEnabled."
+        )
+
+
+def _changed(org: Org, subject_id: str, kind: str, event: str, role_id: str, division_id: str) -> None:
+    org.grant_versions[subject_id] = org.grant_versions.get(subject_id, 1) + 1
+    if kind == "PC_GROUP":
+        org.record_group_change(subject_id, event, roleId=role_id, divisionId=division_id)
+    else:
+        org.record(subject_id, event, roleId=role_id, divisionId=division_id)
+
+
+def add(org: Org, subject_id: str, kind: str, grants: list[tuple[str, str]]) -> None:
+    _grantable(org, subject_id, kind)
+    check_exist(org, grants)
+    held = org.grants[subject_id]
+    made = now_iso()
+    for key in grants:
+        if key not in held:
+            held[key] = made
+            _changed(org, subject_id, kind, "grant.add", *key)
+    org.touch(authz=True)
+
+
+def remove(org: Org, subject_id: str, kind: str, grants: list[tuple[str, str]]) -> None:
+    _grantable(org, subject_id, kind)
+    check_exist(org, grants)
+    held = org.grants.get(subject_id, {})
+    for key in grants:
+        if held.pop(key, None) is not None:
+            _changed(org, subject_id, kind, "grant.remove", *key)
+    org.touch(authz=True)
+
+
+def replace(org: Org, subject_id: str, kind: str, grants: list[tuple[str, str]]) -> None:
+    _grantable(org, subject_id, kind)
+    check_exist(org, grants)
+    wanted = set(grants)
+    held = org.grants.get(subject_id, {})
+    remove(org, subject_id, kind, [k for k in held if k not in wanted])
+    add(org, subject_id, kind, [k for k in grants if k not in held])

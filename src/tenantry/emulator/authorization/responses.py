@@ -1,0 +1,167 @@
+"""HTTP for /api/v2/authorization/roles and /api/v2/authorization/subjects."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ..errors import forbidden, not_found
+from ..permissions import ALL_DIVISIONS
+from ..web import Caller, caller, empty, id_list, json_body, listing, ok, org, paging, want_str
+from . import models as m
+
+ROLES = "/api/v2/authorization/roles"
+SUBJECTS = "/api/v2/authorization/subjects"
+
+
+async def list_roles(req: Request) -> Response:
+    caller(req).require("authorization:role:view")
+    o = org(req)
+    size, number = paging(req)
+    roles = sorted(o.roles.values(), key=lambda r: r["name"].lower())
+    if name := req.query_params.get("name"):
+        roles = [r for r in roles if r["name"].lower() == name.lower()]
+    if ids := id_list(req, "id"):
+        roles = [r for r in roles if r["id"] in ids]
+    return ok(listing(req, [m.render_role(o, r) for r in roles], size, number))
+
+
+async def get_role(req: Request) -> Response:
+    caller(req).require("authorization:role:view")
+    o = org(req)
+    return ok(m.render_role(o, o.role(req.path_params["roleId"])))
+
+
+async def create_role(req: Request) -> Response:
+    caller(req).require("authorization:role:add")
+    body = await json_body(req)
+    o = org(req)
+    role = m.create_role(
+        o,
+        want_str(body, "name"),
+        m.check_policies(body.get("permissionPolicies")),
+        body.get("description") or "",
+    )
+    return ok(m.render_role(o, role))
+
+
+async def update_role(req: Request) -> Response:
+    caller(req).require("authorization:role:edit")
+    o = org(req)
+    role = o.role(req.path_params["roleId"])
+    body = await json_body(req)
+    role["name"] = want_str(body, "name")
+    role["permissionPolicies"] = m.check_policies(body.get("permissionPolicies"))
+    role["description"] = body.get("description") or ""
+    o.touch(authz=True)
+    return ok(m.render_role(o, role))
+
+
+async def delete_role(req: Request) -> Response:
+    caller(req).require("authorization:role:delete")
+    o = org(req)
+    m.delete_role(o, o.role(req.path_params["roleId"]))
+    return empty()
+
+
+async def role_subject_grants(req: Request) -> Response:
+    caller(req).require("authorization:role:view")
+    o = org(req)
+    role = o.role(req.path_params["roleId"])
+    size, number = paging(req)
+    rows = []
+    for sid, grants in o.grants.items():
+        divs = [d for (r, d) in grants if r == role["id"]]
+        if divs:
+            kind = o.subject_types.get(sid, "PC_USER")
+            store = o.users if kind == "PC_USER" else o.groups
+            name = store.get(sid, {}).get("name", "")
+            rows.append(
+                {
+                    "id": sid,
+                    "name": name,
+                    "type": kind,
+                    "divisions": [
+                        {"id": d, "name": o.divisions.get(d, {}).get("name", "All divisions")} for d in divs
+                    ],
+                }
+            )
+    return ok(listing(req, rows, size, number))
+
+
+def _require_each(c: Caller, permission: str, grants: list[tuple[str, str]]) -> None:
+    for _role, division in grants:
+        scope = c.scope(permission)
+        if not (scope.everywhere if division == ALL_DIVISIONS else scope.covers(division)):
+            raise forbidden(permission, division)
+
+
+def _subject(req: Request) -> tuple[str, str, dict]:
+    o = org(req)
+    sid = req.path_params["subjectId"]
+    kind, rec = m.subject(o, sid, req.query_params.get("subjectType"))
+    if kind == "PC_USER":
+        c = caller(req)
+        if (
+            not c.can("directory:user:view", rec["divisionId"])
+            and not c.scope("authorization:grant:view").everywhere
+        ):
+            raise not_found("subject", sid)
+    return sid, kind, rec
+
+
+async def get_subject(req: Request) -> Response:
+    caller(req).require("authorization:grant:view")
+    sid, kind, rec = _subject(req)
+    return ok(m.render_subject(org(req), sid, kind, rec))
+
+
+async def bulk(req: Request) -> Response:
+    action = req.path_params["action"]
+    c = caller(req)
+    sid, kind, _rec = _subject(req)
+    grants = m.parse_grants(await json_body(req))
+    o = org(req)
+    if action == "bulkadd":
+        _require_each(c, "authorization:grant:add", grants)
+        m.add(o, sid, kind, grants)
+    elif action == "bulkremove":
+        _require_each(c, "authorization:grant:delete", grants)
+        m.remove(o, sid, kind, grants)
+    elif action == "bulkreplace":
+        held = list(m.subject_grants(o, sid, kind))
+        _require_each(c, "authorization:grant:add", grants)
+        _require_each(c, "authorization:grant:delete", held)
+        m.replace(o, sid, kind, grants)
+    else:
+        raise not_found("operation", action)
+    return empty()
+
+
+async def single(req: Request) -> Response:
+    c = caller(req)
+    sid, kind, _rec = _subject(req)
+    grant = [(req.path_params["roleId"], req.path_params["divisionId"])]
+    if req.method == "POST":
+        _require_each(c, "authorization:grant:add", grant)
+        m.add(org(req), sid, kind, grant)
+    else:
+        _require_each(c, "authorization:grant:delete", grant)
+        m.remove(org(req), sid, kind, grant)
+    return empty()
+
+
+routes = [
+    Route(ROLES, list_roles, methods=["GET"]),
+    Route(ROLES, create_role, methods=["POST"]),
+    Route(ROLES + "/{roleId}", get_role, methods=["GET"]),
+    Route(ROLES + "/{roleId}", update_role, methods=["PUT"]),
+    Route(ROLES + "/{roleId}", delete_role, methods=["DELETE"]),
+    Route(ROLES + "/{roleId}/subjectgrants", role_subject_grants, methods=["GET"]),
+    Route(SUBJECTS + "/{subjectId}", get_subject, methods=["GET"]),
+    Route(SUBJECTS + "/{subjectId}/{action}", bulk, methods=["POST"]),
+    Route(
+        SUBJECTS + "/{subjectId}/divisions/{divisionId}/roles/{roleId}", single, methods=["POST", "DELETE"]
+    ),
+]

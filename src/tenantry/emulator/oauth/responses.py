@@ -1,0 +1,114 @@
+"""HTTP for /oauth/token and /api/v2/oauth/clients."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from .. import limits
+from ..app import basic_credentials
+from ..web import caller, empty, emulator, json_body, listing, ok, org, paging, want_str
+from . import models as m
+
+
+async def token(req: Request) -> Response:
+    emu = emulator(req)
+    form = {k: v[0] for k, v in parse_qs((await req.body()).decode("utf-8", "replace")).items()}
+    creds = basic_credentials(req) or (form.get("client_id") or "", form.get("client_secret") or "")
+    if form.get("grant_type") != "client_credentials":
+        raise m.TokenError(400, "unsupported_grant_type", "grant_type must be client_credentials")
+    verdict = emu.token_limiter.check(str(creds[0]))
+    if not verdict.allowed:
+        raise m.TokenError(
+            400,
+            "invalid_request",
+            "rate limit exceeded",
+            headers={"Retry-After": limits.retry_after(verdict)},
+        )
+    access, ttl = m.mint(emu.org, str(creds[0]), str(creds[1]))
+    return ok({"access_token": access, "token_type": "bearer", "expires_in": ttl})
+
+
+async def list_clients(req: Request) -> Response:
+    caller(req).require("oauth:client:view")
+    size, number = paging(req)
+    items = [m.render(c) for c in org(req).oauth_clients.values()]
+    return ok(listing(req, items, size, number))
+
+
+async def create_client(req: Request) -> Response:
+    caller(req).require("oauth:client:add")
+    body = await json_body(req)
+    o = org(req)
+    name = want_str(body, "name")
+    grant_type = body.get("authorizedGrantType", "CLIENT-CREDENTIALS")
+    if grant_type not in m.GRANT_TYPES:
+        raise m.ApiError(
+            400, "invalid.value", f"authorizedGrantType must be one of {', '.join(m.GRANT_TYPES)}."
+        )
+    rec, secret = m.create_client(
+        o,
+        name,
+        m.validate_role_divisions(o, body.get("roleDivisions")),
+        ttl=m.check_ttl(body.get("accessTokenValiditySeconds")),
+        description=body.get("description") or "",
+        grant_type=grant_type,
+    )
+    return ok(m.render(rec, secret))
+
+
+async def get_client(req: Request) -> Response:
+    caller(req).require("oauth:client:view")
+    return ok(m.render(m.get_client(org(req), req.path_params["clientId"])))
+
+
+async def update_client(req: Request) -> Response:
+    caller(req).require("oauth:client:edit")
+    o = org(req)
+    rec = m.get_client(o, req.path_params["clientId"])
+    body = await json_body(req)
+    rec["name"] = want_str(body, "name")
+    if "roleDivisions" in body:
+        rec["roleDivisions"] = m.validate_role_divisions(o, body["roleDivisions"])
+    if "accessTokenValiditySeconds" in body:
+        rec["accessTokenValiditySeconds"] = m.check_ttl(body["accessTokenValiditySeconds"])
+    if "description" in body:
+        rec["description"] = body["description"] or ""
+    if body.get("state") in ("active", "inactive"):
+        rec["state"] = body["state"]
+    rec["dateModified"] = m.now_iso()
+    o.touch(authz=True)
+    return ok(m.render(rec))
+
+
+async def delete_client(req: Request) -> Response:
+    caller(req).require("oauth:client:delete")
+    o = org(req)
+    rec = m.get_client(o, req.path_params["clientId"])
+    del o.oauth_clients[rec["id"]]
+    o.subject_types.pop(rec["id"], None)
+    for t in [t for t, (cid, _) in o.tokens.items() if cid == rec["id"]]:
+        del o.tokens[t]
+    o.touch(authz=True)
+    return empty()
+
+
+async def new_secret(req: Request) -> Response:
+    caller(req).require("oauth:client:edit")
+    o = org(req)
+    rec = m.get_client(o, req.path_params["clientId"])
+    return ok(m.render(rec, m.rotate_secret(o, rec["id"])))
+
+
+routes = [
+    Route("/oauth/token", token, methods=["POST"]),
+    Route("/api/v2/oauth/clients", list_clients, methods=["GET"]),
+    Route("/api/v2/oauth/clients", create_client, methods=["POST"]),
+    Route("/api/v2/oauth/clients/{clientId}", get_client, methods=["GET"]),
+    Route("/api/v2/oauth/clients/{clientId}", update_client, methods=["PUT"]),
+    Route("/api/v2/oauth/clients/{clientId}", delete_client, methods=["DELETE"]),
+    Route("/api/v2/oauth/clients/{clientId}/secret", new_secret, methods=["POST"]),
+]

@@ -1,0 +1,1 @@
+"""Emulated queues API: models.py holds state and rules, responses.py the HTTP layer."""

@@ -1,0 +1,164 @@
+"""Routing queues: live in a division; members are direct users or members of bound groups."""
+
+from __future__ import annotations
+
+import fnmatch
+
+from ..divisions.models import ref as division_ref
+from ..errors import bad_request, conflict
+from ..org import Org, new_id, now_iso
+
+MAX_MEMBERS_PER_CALL = 100
+
+
+def member_groups(org: Org, items: object) -> list[str]:
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        raise bad_request("memberGroups must be an array of {id, type}.", "invalid.value")
+    out = []
+    for i, mg in enumerate(items):
+        if not isinstance(mg, dict) or not isinstance(mg.get("id"), str):
+            raise bad_request(f"memberGroups[{i}] needs an id.", "invalid.value")
+        if mg.get("type", "GROUP") != "GROUP":
+            raise bad_request(
+                f"memberGroups[{i}].type {mg.get('type')} is not supported; use GROUP.", "invalid.value"
+            )
+        org.group(mg["id"], ref=True)
+        out.append(mg["id"])
+    return list(dict.fromkeys(out))
+
+
+def render(org: Org, q: dict) -> dict:
+    direct = org.queue_members.get(q["id"], {})
+    via = set()
+    for gid in q["memberGroups"]:
+        via.update(org.group_members.get(gid, ()))
+    return {
+        "id": q["id"],
+        "name": q["name"],
+        "division": division_ref(org, q["divisionId"]),
+        "description": q.get("description", ""),
+        "dateCreated": q["dateCreated"],
+        "dateModified": q["dateModified"],
+        "memberCount": len(set(direct) | via),
+        "userMemberCount": len(direct),
+        "joinedMemberCount": len(set(direct) | via),
+        "memberGroups": [
+            {
+                "id": g,
+                "name": org.groups.get(g, {}).get("name", ""),
+                "type": "GROUP",
+                "memberCount": len(org.group_members.get(g, ())),
+                "selfUri": f"/api/v2/groups/{g}",
+            }
+            for g in q["memberGroups"]
+        ],
+        "acwSettings": {"wrapupPrompt": "OPTIONAL"},
+        "skillEvaluationMethod": "BEST",
+        "autoAnswerOnly": False,
+        "enableTranscription": False,
+        "enableManualAssignment": False,
+        "selfUri": f"/api/v2/routing/queues/{q['id']}",
+    }
+
+
+def name_matches(pattern: str, name: str) -> bool:
+    """The platform's `name` filter: exact, or with leading/trailing `*` wildcards."""
+    if "*" in pattern:
+        return fnmatch.fnmatchcase(name.lower(), pattern.lower())
+    return name.lower() == pattern.lower()
+
+
+def by_name(org: Org, name: str) -> dict | None:
+    low = name.lower()
+    return next((q for q in org.queues.values() if q["name"].lower() == low), None)
+
+
+def create(
+    org: Org,
+    name: str,
+    division_id: str,
+    groups: list[str],
+    *,
+    description: str = "",
+    queue_id: str | None = None,
+) -> dict:
+    if by_name(org, name):
+        raise conflict(f"A queue named {name!r} already exists.", "general.conflict")
+    org.division(division_id, ref=True)
+    now = now_iso()
+    q = {
+        "id": queue_id or new_id(),
+        "name": name,
+        "divisionId": division_id,
+        "description": description,
+        "memberGroups": groups,
+        "dateCreated": now,
+        "dateModified": now,
+    }
+    org.queues[q["id"]] = q
+    _record_group_members(org, q, groups, "queue.member.add")
+    org.touch(authz=True)
+    return q
+
+
+def _record_group_members(org: Org, q: dict, groups: list[str], event: str) -> None:
+    for gid in groups:
+        for uid in list(org.group_members.get(gid, ())):
+            org.record(uid, event, queueId=q["id"], viaGroup=gid)
+
+
+def update(org: Org, q: dict, name: str, groups: list[str], description: str | None) -> dict:
+    other = by_name(org, name)
+    if other and other["id"] != q["id"]:
+        raise conflict(f"A queue named {name!r} already exists.", "general.conflict")
+    old = q["memberGroups"]
+    q["name"] = name
+    q["memberGroups"] = groups
+    if description is not None:
+        q["description"] = description
+    q["dateModified"] = now_iso()
+    _record_group_members(org, q, [g for g in old if g not in groups], "queue.member.remove")
+    _record_group_members(org, q, [g for g in groups if g not in old], "queue.member.add")
+    org.touch(authz=True)
+    return q
+
+
+def delete(org: Org, q: dict) -> None:
+    members = list(org.queue_members.pop(q["id"], {}))
+    del org.queues[q["id"]]
+    for uid in members:
+        org.record(uid, "queue.member.remove", queueId=q["id"], reason="queue.deleted")
+    org.touch(authz=True)
+
+
+def member_ids(body: object) -> list[str]:
+    if not isinstance(body, list) or not all(
+        isinstance(x, dict) and isinstance(x.get("id"), str) for x in body
+    ):
+        raise bad_request("The body must be an array of {id} objects.", "invalid.value")
+    if not body:
+        raise bad_request("The body must name at least one member.", "invalid.value")
+    if len(body) > MAX_MEMBERS_PER_CALL:
+        raise bad_request(
+            f"At most {MAX_MEMBERS_PER_CALL} members can be changed in one call; got {len(body)}.",
+            "max.members.exceeded",
+        )
+    return [x["id"] for x in body]
+
+
+def change_members(org: Org, q: dict, ids: list[str], delete: bool) -> None:
+    members = org.queue_members[q["id"]]
+    if not delete:
+        for uid in ids:
+            org.user(uid)
+    for uid in ids:
+        if delete and uid in members:
+            del members[uid]
+            org.record(uid, "queue.member.remove", queueId=q["id"])
+        elif not delete and uid not in members:
+            members[uid] = None
+            org.record(uid, "queue.member.add", queueId=q["id"])
+    q["dateModified"] = now_iso()
+    org.touch(authz=True)

@@ -1,0 +1,142 @@
+"""HTTP for /api/v2/routing/queues and their members."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ..divisions.models import ref as division_ref
+from ..errors import bad_request, forbidden, not_found
+from ..web import caller, empty, id_list, json_body, listing, ok, org, paging, want_str
+from . import models as m
+
+BASE = "/api/v2/routing/queues"
+VIEW = "routing:queue:view"
+
+
+def visible_queue(req: Request, permission: str = VIEW) -> dict:
+    c, o = caller(req), org(req)
+    q = o.queues.get(req.path_params["queueId"])
+    if q is None or not c.can(VIEW, q["divisionId"]):
+        raise not_found("queue", req.path_params["queueId"])
+    if not c.can(permission, q["divisionId"]):
+        raise forbidden(permission, q["divisionId"])
+    return q
+
+
+async def list_queues(req: Request) -> Response:
+    c, o = caller(req), org(req)
+    c.require(VIEW)
+    size, number = paging(req, max_size=500)
+    scope = c.scope(VIEW)
+    queues = [q for q in o.queues.values() if scope.covers(q["divisionId"])]
+    if name := req.query_params.get("name"):
+        queues = [q for q in queues if m.name_matches(name, q["name"])]
+    if ids := id_list(req, "id"):
+        queues = [q for q in queues if q["id"] in ids]
+    if divs := id_list(req, "divisionId"):
+        queues = [q for q in queues if q["divisionId"] in divs]
+    queues.sort(key=lambda q: q["name"].lower())
+    return ok(listing(req, [m.render(o, q) for q in queues], size, number))
+
+
+def _division_of(body: dict, default: str) -> str:
+    d = body.get("division")
+    if d is None:
+        return default
+    if not isinstance(d, dict) or not isinstance(d.get("id"), str):
+        raise bad_request("division must be an object with an id.", "invalid.value")
+    return d["id"]
+
+
+async def create_queue(req: Request) -> Response:
+    o = org(req)
+    body = await json_body(req)
+    division_id = _division_of(body, o.home_division_id)
+    caller(req).require("routing:queue:add", division_id)
+    q = m.create(
+        o,
+        want_str(body, "name"),
+        division_id,
+        m.member_groups(o, body.get("memberGroups")),
+        description=body.get("description") or "",
+    )
+    return ok(m.render(o, q))
+
+
+async def get_queue(req: Request) -> Response:
+    return ok(m.render(org(req), visible_queue(req)))
+
+
+async def update_queue(req: Request) -> Response:
+    o = org(req)
+    q = visible_queue(req, "routing:queue:edit")
+    body = await json_body(req)
+    division_id = _division_of(body, q["divisionId"])
+    if division_id != q["divisionId"]:
+        caller(req).require("routing:queue:edit", division_id)
+        o.division(division_id, ref=True)
+        q["divisionId"] = division_id
+    q = m.update(
+        o, q, want_str(body, "name"), m.member_groups(o, body.get("memberGroups")), body.get("description")
+    )
+    return ok(m.render(o, q))
+
+
+async def delete_queue(req: Request) -> Response:
+    m.delete(org(req), visible_queue(req, "routing:queue:delete"))
+    return empty()
+
+
+async def list_members(req: Request) -> Response:
+    o = org(req)
+    q = visible_queue(req)
+    size, number = paging(req, max_size=100)
+    direct = o.queue_members.get(q["id"], {})
+    rows: dict[str, str] = dict.fromkeys(direct, "user")
+    for gid in q["memberGroups"]:
+        for uid in o.group_members.get(gid, ()):
+            rows.setdefault(uid, "group")
+    if by := req.query_params.get("memberBy"):
+        rows = {u: k for u, k in rows.items() if k == by}
+    entities = []
+    for uid, kind in rows.items():
+        u = o.users[uid]
+        entities.append(
+            {
+                "id": uid,
+                "name": u["name"],
+                "ringNumber": 1,
+                "joined": True,
+                "memberBy": kind,
+                "user": {
+                    "id": uid,
+                    "name": u["name"],
+                    "division": division_ref(o, u["divisionId"]),
+                    "selfUri": f"/api/v2/users/{uid}",
+                },
+                "routingStatus": {"status": "OFF_QUEUE"},
+                "selfUri": f"/api/v2/users/{uid}",
+            }
+        )
+    return ok(listing(req, entities, size, number))
+
+
+async def change_members(req: Request) -> Response:
+    o = org(req)
+    q = visible_queue(req, "routing:queueMember:manage")
+    delete = req.query_params.get("delete", "false").lower() == "true"
+    m.change_members(o, q, m.member_ids(await json_body(req, list)), delete)
+    return empty()
+
+
+routes = [
+    Route(BASE, list_queues, methods=["GET"]),
+    Route(BASE, create_queue, methods=["POST"]),
+    Route(BASE + "/{queueId}", get_queue, methods=["GET"]),
+    Route(BASE + "/{queueId}", update_queue, methods=["PUT"]),
+    Route(BASE + "/{queueId}", delete_queue, methods=["DELETE"]),
+    Route(BASE + "/{queueId}/members", list_members, methods=["GET"]),
+    Route(BASE + "/{queueId}/members", change_members, methods=["POST"]),
+]

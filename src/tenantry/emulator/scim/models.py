@@ -1,0 +1,1 @@
+"""SCIM users and groups (placeholder until the SCIM area lands)."""

@@ -1,0 +1,159 @@
+"""Users: created in a home division, versioned, deactivated and deleted; the grants' subjects."""
+
+from __future__ import annotations
+
+import re
+
+from ..divisions.models import ref as division_ref
+from ..errors import bad_request, conflict, not_found
+from ..org import Org, new_id, now_iso
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+STATES = ("active", "inactive")
+INACTIVE_CAP = 10_000  # the platform answers 400 for inactive users past this many results
+
+
+def render(org: Org, u: dict, expand: frozenset[str] = frozenset()) -> dict:
+    out = {
+        "id": u["id"],
+        "name": u["name"],
+        "division": division_ref(org, u["divisionId"]),
+        "email": u["email"],
+        "state": u["state"],
+        "title": u.get("title") or "",
+        "department": u.get("department") or "",
+        "username": u["email"],
+        "version": u["version"],
+        "primaryContactInfo": [{"address": u["email"], "mediaType": "EMAIL", "type": "PRIMARY"}],
+        "addresses": [],
+        "acdAutoAnswer": False,
+        "selfUri": f"/api/v2/users/{u['id']}",
+    }
+    if u.get("managerId"):
+        out["manager"] = {"id": u["managerId"], "selfUri": f"/api/v2/users/{u['managerId']}"}
+    if "groups" in expand:
+        out["groups"] = [
+            {"id": g, "selfUri": f"/api/v2/groups/{g}"} for g in sorted(org.user_groups(u["id"]))
+        ]
+    return out
+
+
+def check_email(email: object, field: str = "email") -> str:
+    if not isinstance(email, str) or not EMAIL.match(email):
+        raise bad_request(f"{field} must be a valid email address.", "invalid.value")
+    return email
+
+
+def create(
+    org: Org,
+    *,
+    name: str,
+    email: str,
+    division_id: str,
+    title: str = "",
+    department: str = "",
+    state: str = "active",
+    user_id: str | None = None,
+) -> dict:
+    check_email(email)
+    if state not in STATES:
+        raise bad_request(f"state must be one of {', '.join(STATES)}.", "invalid.value")
+    existing = org.user_by_email(email)
+    if existing is not None:
+        raise conflict(f"A user with email {email} already exists.", "general.conflict")
+    org.division(division_id, ref=True)
+    now = now_iso()
+    u = {
+        "id": user_id or new_id(),
+        "name": name,
+        "email": email,
+        "divisionId": division_id,
+        "state": state,
+        "title": title,
+        "department": department,
+        "version": 1,
+        "dateCreated": now,
+        "dateModified": now,
+    }
+    org.users[u["id"]] = u
+    org.subject_types[u["id"]] = "PC_USER"
+    org.index_user(u)
+    org.touch()
+    return u
+
+
+def patch(org: Org, u: dict, body: dict) -> dict:
+    """PATCH semantics: the given fields change; `version` must be the current one."""
+    version = body.get("version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise bad_request("version is required and must be an integer.", "invalid.value")
+    if version != u["version"]:
+        raise conflict(
+            f"The version supplied ({version}) does not match the current version ({u['version']}).",
+            "general.conflict",
+        )
+    if "email" in body and body["email"] != u["email"]:
+        check_email(body["email"])
+        other = org.user_by_email(body["email"])
+        if other is not None and other["id"] != u["id"]:
+            raise conflict(f"A user with email {body['email']} already exists.", "general.conflict")
+    if "state" in body and body["state"] not in STATES:
+        raise bad_request(f"state must be one of {', '.join(STATES)}.", "invalid.value")
+    for field in ("name", "title", "department"):
+        if field in body and not isinstance(body[field], str):
+            raise bad_request(f"{field} must be a string.", "invalid.value")
+    if "manager" in body and body["manager"] is not None:
+        mid = body["manager"].get("id") if isinstance(body["manager"], dict) else body["manager"]
+        if mid not in org.users:
+            raise not_found("user", str(mid))
+        u["managerId"] = mid
+    old_email, old_state = u["email"], u["state"]
+    for field in ("name", "email", "title", "department", "state"):
+        if field in body:
+            u[field] = body[field]
+    if u["email"] != old_email:
+        org._email_index.pop(old_email.lower(), None)
+    org.index_user(u)
+    u["version"] += 1
+    u["dateModified"] = now_iso()
+    if u["state"] != old_state:
+        org.record(u["id"], "user.state", state=u["state"])
+    org.touch()
+    return u
+
+
+def delete(org: Org, u: dict) -> None:
+    """A deleted user keeps no grant and no membership; its email can be reused."""
+    uid = u["id"]
+    for key in list(org.grants.get(uid, {})):
+        org.record(uid, "grant.remove", roleId=key[0], divisionId=key[1], reason="user.deleted")
+    org.grants.pop(uid, None)
+    for gid in list(org.user_groups(uid)):
+        org.set_group_member(gid, uid, False)
+        if gid in org.groups:
+            org.groups[gid]["version"] += 1
+    for members in org.queue_members.values():
+        members.pop(uid, None)
+    u["state"] = "deleted"
+    u["version"] += 1
+    org.index_user(u)
+    org.record(uid, "user.state", state="deleted")
+    org.touch(authz=True)
+
+
+def matches(u: dict, criterion: dict) -> bool:
+    """One users/search criterion: EXACT, CONTAINS, STARTS_WITH over the named fields."""
+    kind = (criterion.get("type") or "EXACT").upper()
+    fields = criterion.get("fields") or []
+    values = criterion.get("values") or ([criterion["value"]] if "value" in criterion else [])
+    values = [str(v).lower() for v in values]
+    for f in fields:
+        have = str({"divisionId": u["divisionId"], "username": u["email"]}.get(f, u.get(f, "")) or "").lower()
+        for v in values:
+            if (
+                (kind == "EXACT" and have == v)
+                or (kind == "CONTAINS" and v in have)
+                or (kind == "STARTS_WITH" and have.startswith(v))
+            ):
+                return True
+    return False

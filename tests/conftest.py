@@ -1,0 +1,33 @@
+"""Shared fixtures: one emulator for the session, reset to its seed before each test that uses it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tenantry.emulator import RunningEmulator, running_emulator
+
+
+@pytest.fixture(scope="session")
+def emulator_session() -> Iterator[RunningEmulator]:
+    with running_emulator(seed="demo", rate_limit="100000/60s", token_rate_limit="100000/60s") as emu:
+        yield emu
+
+
+@pytest.fixture
+def emu(emulator_session: RunningEmulator) -> RunningEmulator:
+    """The session emulator, freshly seeded with `demo`, no faults, a generous rate limit."""
+    emulator_session.set_faults(None)
+    emulator_session.set_rate_limit("100000/60s")
+    emulator_session.admin.put("/_emulator/consistency", json={"delay": 0}).raise_for_status()
+    emulator_session.reset("demo")
+    return emulator_session
+
+
+@pytest.fixture
+def api(emu: RunningEmulator) -> Iterator[httpx.Client]:
+    """A plain HTTP client holding the admin client's bearer token."""
+    with httpx.Client(base_url=emu.base_url, headers={"Authorization": f"Bearer {emu.token()}"}, timeout=30) as c:
+        yield c
