@@ -1,0 +1,1 @@
+"""tenantry's benchmarks: `make bench` runs them all and prints their tables."""
