@@ -1,0 +1,270 @@
+"""tenants.yaml: the tenants as code. Loaded into pydantic models; every error names file, line, field.
+
+A tenant is one division, its role-carrying groups, its queues, its OAuth clients, the people
+its membership rules select, and BPO staff explicitly allowed in. See examples/bpo/tenants.yaml.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError
+
+from .errors import InputError, Problem
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Match(Strict):
+    """One attribute test. A bare string means `equals`, a list means `one_of`."""
+
+    equals: str | None = None
+    one_of: list[str] | None = None
+    pattern: str | None = None
+    contains: str | None = None
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                re.compile(v)
+            except re.error as exc:
+                raise ValueError(f"not a valid regular expression: {exc}") from None
+        return v
+
+    @model_validator(mode="after")
+    def _one_test(self) -> Match:
+        given = [k for k in ("equals", "one_of", "pattern", "contains") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of equals, one_of, pattern, contains")
+        return self
+
+    def test(self, value: str | None) -> bool:
+        if value is None:
+            return False
+        v = value.casefold()
+        if self.equals is not None:
+            return v == self.equals.casefold()
+        if self.one_of is not None:
+            return v in {x.casefold() for x in self.one_of}
+        if self.pattern is not None:
+            return re.search(self.pattern, value) is not None
+        return (self.contains or "").casefold() in v
+
+
+def _as_match(value: Any) -> Any:
+    if isinstance(value, str):
+        return {"equals": value}
+    if isinstance(value, list):
+        return {"one_of": value}
+    return value
+
+
+class Rule(Strict):
+    """All of its tests must hold. `idp_group` tests membership of an IdP group by exact name."""
+
+    idp_group: str | None = None
+    attributes: dict[str, Match] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flat(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            raise ValueError("a rule is a mapping such as {client: ACME} or {idp_group: ACME-Agents}")
+        idp = data.get("idp_group")
+        attrs = {k: _as_match(v) for k, v in data.items() if k != "idp_group"}
+        if idp is None and not attrs:
+            raise ValueError("a rule needs at least one test")
+        return {"idp_group": idp, "attributes": attrs}
+
+    def test(self, attributes: dict[str, str], idp_groups: frozenset[str]) -> bool:
+        if self.idp_group is not None and self.idp_group not in idp_groups:
+            return False
+        return all(m.test(attributes.get(k)) for k, m in self.attributes.items())
+
+
+def matches(rules: list[Rule], attributes: dict[str, str], idp_groups: frozenset[str]) -> bool:
+    """Any rule of the list."""
+    return any(r.test(attributes, idp_groups) for r in rules)
+
+
+RoleList = Annotated[list[str], Field(min_length=1)]
+
+
+class GroupSpec(Strict):
+    name: str | None = None
+    description: str = ""
+    roles: RoleList
+    members: Literal["all"] | list[Rule] = "all"
+
+
+class QueueSpec(Strict):
+    name: str
+    groups: list[str] = Field(default_factory=list)
+    description: str = ""
+
+
+class OAuthClientSpec(Strict):
+    name: str
+    roles: RoleList
+    description: str = ""
+    token_ttl_seconds: int = Field(86_400, ge=300, le=172_800)
+
+
+class StaffSpec(Strict):
+    email: str
+    roles: RoleList
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, v: str) -> str:
+        if not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", v):
+            raise ValueError("not a valid email address")
+        return v.lower()
+
+
+class TenantSpec(Strict):
+    division: str
+    description: str = ""
+    members: Annotated[list[Rule], Field(min_length=1)]
+    groups: Annotated[dict[str, GroupSpec], Field(min_length=1)]
+    queues: list[QueueSpec] = Field(default_factory=list)
+    oauth_clients: list[OAuthClientSpec] = Field(default_factory=list)
+    staff: list[StaffSpec] = Field(default_factory=list)
+
+    def group_name(self, key: str) -> str:
+        return self.groups[key].name or f"{self.division} {key}"
+
+
+class OrgSettings(Strict):
+    target: str | None = None
+    journal: str = "sqlite:///tenantry.db"
+    home_division: str = "Home"
+    protected: list[str] = Field(default_factory=list)
+    org_admins: list[str] = Field(default_factory=list)
+    leaver_retention_days: int = Field(30, ge=0)
+    mass_revoke_threshold: float = Field(0.10, gt=0, le=1)
+
+
+class Config(Strict):
+    org: OrgSettings = Field(default_factory=OrgSettings)
+    tenants: Annotated[dict[str, TenantSpec], Field(min_length=1)]
+    _source: str = PrivateAttr(default="tenants.yaml")
+    _doc: Any = PrivateAttr(default=None)
+
+    def where(self, dotted: str) -> tuple[str, int | None]:
+        """(file, line) of a field, so errors found later (at plan time) still point at it."""
+        loc = tuple(int(x) if x.isdigit() else x for x in dotted.split("."))
+        return self._source, (_line_of(self._doc, loc) if self._doc is not None else None)
+
+    def problem(self, dotted: str, message: str) -> Problem:
+        file, line = self.where(dotted)
+        return Problem(file, line, dotted, message)
+
+    @model_validator(mode="after")
+    def _cross(self) -> Config:
+        seen: dict[str, dict[str, str]] = {"division": {}, "group": {}, "queue": {}, "oauth client": {}}
+
+        def unique(kind: str, name: str, where: str) -> None:
+            low = name.casefold()
+            if low in seen[kind]:
+                raise ValueError(f"{where}: {kind} name {name!r} is also used by {seen[kind][low]}")
+            seen[kind][low] = where
+
+        for key, t in self.tenants.items():
+            unique("division", t.division, f"tenants.{key}.division")
+            for gkey in t.groups:
+                unique("group", t.group_name(gkey), f"tenants.{key}.groups.{gkey}")
+            for i, q in enumerate(t.queues):
+                unique("queue", q.name, f"tenants.{key}.queues.{i}")
+                for g in q.groups:
+                    if g not in t.groups:
+                        raise ValueError(
+                            f"tenants.{key}.queues.{i}.groups: {g!r} is not a group of tenant {key}"
+                        )
+            for i, c in enumerate(t.oauth_clients):
+                unique("oauth client", c.name, f"tenants.{key}.oauth_clients.{i}")
+        if any(t.division.casefold() == self.org.home_division.casefold() for t in self.tenants.values()):
+            raise ValueError("a tenant's division cannot be the home division")
+        return self
+
+
+# ---- loading with line numbers ------------------------------------------------------------
+def _walk(node: Any, loc: tuple[Any, ...]) -> tuple[int | None, tuple[Any, ...]]:
+    """Follow a pydantic error location through ruamel's round-trip nodes: (line, path in document).
+
+    Segments that are not in the document (pydantic's own, such as a union branch) are skipped.
+    """
+    line, kept = None, []
+    for part in loc:
+        in_map = isinstance(node, dict) and part in node
+        in_seq = isinstance(node, list) and isinstance(part, int) and part < len(node)
+        if not (in_map or in_seq):
+            continue
+        lc = getattr(node, "lc", None)
+        with contextlib.suppress(KeyError, TypeError, IndexError, AttributeError):
+            line = (lc.key(part) if in_map else lc.item(part))[0] + 1
+        kept.append(part)
+        node = node[part]
+    return line, tuple(kept)
+
+
+def _line_of(node: Any, loc: tuple[Any, ...]) -> int | None:
+    return _walk(node, loc)[0]
+
+
+_CROSS = re.compile(r"^(?:Value error, )?(tenants\.[\w.\-]+): (.*)$", re.S)
+
+
+def load(path: str | Path) -> Config:
+    """Read and validate tenants.yaml; raise InputError naming file, line and field."""
+    p = Path(path)
+    name = str(path)
+    try:
+        text = p.read_text()
+    except OSError as exc:
+        raise InputError([Problem(name, None, "", f"cannot read: {exc.strerror}")]) from None
+    try:
+        data = YAML(typ="rt").load(text)
+    except MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        raise InputError([Problem(name, line, "", f"not valid YAML: {exc.problem}")]) from None
+    if not isinstance(data, dict):
+        raise InputError([Problem(name, 1, "", "the file must be a mapping with `org` and `tenants`")])
+    try:
+        config = Config.model_validate(data)
+        config._source, config._doc = name, data
+        return config
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            msg = err["msg"]
+            cross = _CROSS.match(msg)
+            if cross:  # a cross-field rule names its own place
+                dotted = cross.group(1)
+                loc = tuple(int(x) if x.isdigit() else x for x in dotted.split("."))
+                problems.append(Problem(name, _line_of(data, loc), dotted, cross.group(2)))
+                continue
+            line, kept = _walk(data, err["loc"])
+            msg = msg.removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = "unknown field (check the spelling; see examples/bpo/tenants.yaml)"
+            field = ".".join(map(str, kept or err["loc"]))
+            problems.append(Problem(name, line, field, msg))
+        raise InputError(problems) from None

@@ -1,0 +1,233 @@
+"""The journal: what each apply did, batch by batch, in SQLite (default) or PostgreSQL.
+
+Every batch is recorded before it runs (started) and after (done or failed). A run killed at
+any point leaves batches `started` but not `done`; the next apply re-plans against a fresh
+snapshot, and the journal tells which batches of a saved plan are already done. Leavers'
+deactivation times live here too: deletion waits for the retention counted from them.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import Engine
+
+metadata = MetaData()
+
+runs = Table(
+    "tenantry_runs",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("plan_id", String(64), nullable=False, index=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("started_at", Float, nullable=False),
+    Column("finished_at", Float),
+    Column("status", String(16), nullable=False),  # running | done | failed
+    Column("summary", Text),
+)
+
+batches = Table(
+    "tenantry_batches",
+    metadata,
+    Column("run_id", String(40), primary_key=True),
+    Column("batch_id", String(40), primary_key=True),
+    Column("seq", Integer, nullable=False),
+    Column("phase", String(32), nullable=False),
+    Column("op", String(40), nullable=False),
+    Column("target", Text, nullable=False),
+    Column("tenant", String(120)),
+    Column("status", String(16), nullable=False),  # planned | started | done | failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("worker", String(120)),
+    Column("started_at", Float),
+    Column("finished_at", Float),
+    Column("error", Text),
+    Column("result", Text),
+)
+
+leavers = Table(
+    "tenantry_leavers",
+    metadata,
+    Column("email", String(320), primary_key=True),
+    Column("since", Float, nullable=False),
+    Column("deleted_at", Float),
+)
+
+created = Table(
+    "tenantry_created",
+    metadata,
+    Column("kind", String(16), nullable=False),
+    Column("key", String(320), nullable=False),
+    Column("object_id", String(64), nullable=False),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("kind", "key"),
+)
+
+
+def normalize_url(url: str) -> str:
+    """`postgresql://` means psycopg 3 to SQLAlchemy; SQLite paths stay as given."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+class Journal:
+    def __init__(self, url: str, *, engine: Engine | None = None) -> None:
+        self.url = url
+        self.engine = engine or create_engine(normalize_url(url), future=True)
+        metadata.create_all(self.engine)
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # ---- runs -------------------------------------------------------------------------
+    def start_run(
+        self, plan_id: str, fingerprint: str, planned: Iterable[tuple[str, str, str, str, str | None]]
+    ) -> str:
+        """A new run with its batches as `planned` (batch id, phase, op, target, tenant)."""
+        run_id = uuid.uuid4().hex
+        now = time.time()
+        with self.engine.begin() as c:
+            c.execute(
+                insert(runs).values(
+                    id=run_id, plan_id=plan_id, fingerprint=fingerprint, started_at=now, status="running"
+                )
+            )
+            rows = [
+                dict(
+                    run_id=run_id,
+                    batch_id=b,
+                    seq=i,
+                    phase=p,
+                    op=o,
+                    target=t,
+                    tenant=tn,
+                    status="planned",
+                    attempts=0,
+                )
+                for i, (b, p, o, t, tn) in enumerate(planned)
+            ]
+            if rows:
+                c.execute(insert(batches), rows)
+        return run_id
+
+    def unfinished_run(self, plan_id: str) -> str | None:
+        with self.engine.begin() as c:
+            row = c.execute(
+                select(runs.c.id)
+                .where(runs.c.plan_id == plan_id, runs.c.status != "done")
+                .order_by(runs.c.started_at.desc())
+            ).first()
+        return row[0] if row else None
+
+    def finish_run(self, run_id: str, status: str, summary: dict[str, Any]) -> None:
+        with self.engine.begin() as c:
+            c.execute(
+                update(runs)
+                .where(runs.c.id == run_id)
+                .values(finished_at=time.time(), status=status, summary=json.dumps(summary))
+            )
+
+    def mark_interrupted(self) -> int:
+        """Runs left `running` by a killed process are marked, so history tells the truth."""
+        with self.engine.begin() as c:
+            res = c.execute(update(runs).where(runs.c.status == "running").values(status="interrupted"))
+        return res.rowcount or 0
+
+    # ---- batches ----------------------------------------------------------------------
+    def batch_started(self, run_id: str, batch_id: str, worker: str = "") -> None:
+        with self.engine.begin() as c:
+            c.execute(
+                update(batches)
+                .where(batches.c.run_id == run_id, batches.c.batch_id == batch_id)
+                .values(
+                    status="started", started_at=time.time(), worker=worker, attempts=batches.c.attempts + 1
+                )
+            )
+
+    def batch_done(self, run_id: str, batch_id: str, result: dict[str, Any] | None = None) -> None:
+        with self.engine.begin() as c:
+            c.execute(
+                update(batches)
+                .where(batches.c.run_id == run_id, batches.c.batch_id == batch_id)
+                .values(status="done", finished_at=time.time(), error=None, result=json.dumps(result or {}))
+            )
+
+    def batch_failed(self, run_id: str, batch_id: str, error: str) -> None:
+        with self.engine.begin() as c:
+            c.execute(
+                update(batches)
+                .where(batches.c.run_id == run_id, batches.c.batch_id == batch_id)
+                .values(status="failed", finished_at=time.time(), error=error[:2000])
+            )
+
+    def batch_statuses(self, run_id: str) -> dict[str, str]:
+        with self.engine.begin() as c:
+            rows = c.execute(select(batches.c.batch_id, batches.c.status).where(batches.c.run_id == run_id))
+            return {r[0]: r[1] for r in rows}
+
+    def batch_rows(self, run_id: str) -> list[dict[str, Any]]:
+        with self.engine.begin() as c:
+            rows = c.execute(select(batches).where(batches.c.run_id == run_id).order_by(batches.c.seq))
+            return [dict(r._mapping) for r in rows]
+
+    # ---- leavers and created objects ----------------------------------------------------
+    def leaver_since(self) -> dict[str, float]:
+        with self.engine.begin() as c:
+            rows = c.execute(select(leavers.c.email, leavers.c.since).where(leavers.c.deleted_at.is_(None)))
+            return {r[0]: r[1] for r in rows}
+
+    def mark_leaver(self, email: str, since: float | None = None) -> None:
+        with self.engine.begin() as c:
+            have = c.execute(select(leavers.c.email).where(leavers.c.email == email)).first()
+            if have is None:
+                c.execute(insert(leavers).values(email=email, since=since or time.time()))
+            else:
+                c.execute(update(leavers).where(leavers.c.email == email).values(deleted_at=None))
+
+    def forget_leaver(self, email: str) -> None:
+        """A re-joiner: its next departure starts a new retention period."""
+        with self.engine.begin() as c:
+            c.execute(leavers.delete().where(leavers.c.email == email))
+
+    def mark_deleted(self, email: str) -> None:
+        with self.engine.begin() as c:
+            c.execute(update(leavers).where(leavers.c.email == email).values(deleted_at=time.time()))
+
+    def remember(self, kind: str, key: str, object_id: str) -> None:
+        with self.engine.begin() as c:
+            have = c.execute(
+                select(created.c.object_id).where(created.c.kind == kind, created.c.key == key)
+            ).first()
+            if have is None:
+                c.execute(
+                    insert(created).values(kind=kind, key=key, object_id=object_id, created_at=time.time())
+                )
+            elif have[0] != object_id:
+                c.execute(
+                    update(created)
+                    .where(created.c.kind == kind, created.c.key == key)
+                    .values(object_id=object_id, created_at=time.time())
+                )

@@ -1,0 +1,109 @@
+"""Read what tenantry manages in an org into an indexed in-memory Snapshot.
+
+Reads run concurrently within the client's rate budget. Grants are read per role
+(`/roles/{id}/subjectgrants`: a few pages a role) rather than per subject (one call per user),
+which is what keeps the snapshot of a 50,000-user org at hundreds of calls, not 50,000.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from .genesys import GenesysClient
+from .genesys.api import divisions, groups, identity_providers, oauth_clients, queues, roles, users
+from .model import Division, Grant, Group, OAuthClient, Policy, Queue, Role, Snapshot, User
+
+Progress = Callable[[str], None]
+
+
+def _role(r: Any) -> Role:
+    return Role(
+        r.id,
+        r.name,
+        tuple(Policy(p.domain, p.entity_name, tuple(p.action_set)) for p in r.permission_policies),
+    )
+
+
+def _user(u: Any) -> User:
+    return User(
+        u.id,
+        u.name or "",
+        (u.email or "").lower(),
+        u.division.id if u.division else "",
+        u.state or "active",
+        u.title or "",
+        u.department or "",
+        u.version or 1,
+    )
+
+
+async def read_snapshot(client: GenesysClient, *, progress: Progress | None = None) -> Snapshot:
+    """Everything tenantry plans and audits against. `progress(step)` is called as steps finish."""
+    done = progress or (lambda _step: None)
+
+    async def step(name: str, coro: Awaitable[Any]) -> Any:
+        result = await coro
+        done(name)
+        return result
+
+    divs, role_list, active, inactive, group_list, clients, queue_list, idps = await asyncio.gather(
+        step("divisions", divisions.list_divisions(client)),
+        step("roles", roles.list_roles(client)),
+        step("active users", users.list_users(client, state="active")),
+        step("inactive users", users.list_users(client, state="inactive")),
+        step("groups", groups.list_groups(client)),
+        step("oauth clients", oauth_clients.list_oauth_clients(client)),
+        step("queues", queues.list_queues(client)),
+        step("identity providers", identity_providers.list_identity_providers(client)),
+    )
+    snap = Snapshot(inactive_unread=inactive.unread)
+    snap.self_client_id = client.pool.members[0].client_id
+    for d in divs:
+        snap.divisions[d.id] = Division(d.id, d.name, bool(d.home_division))
+    for r in role_list:
+        snap.roles[r.id] = _role(r)
+    for u in [*active.users, *inactive.users]:
+        snap.users[u.id] = _user(u)
+    for c in clients:
+        snap.oauth_clients[c.id] = OAuthClient(
+            c.id, c.name, frozenset(Grant(rd.role_id, rd.division_id) for rd in c.role_divisions)
+        )
+    for p in idps:
+        snap.identity_providers[p.id] = p.model_dump(mode="json", exclude_none=True)
+
+    grant_rows, members, direct = await asyncio.gather(
+        asyncio.gather(*(step("grants", roles.role_subject_grants(client, r.id)) for r in role_list)),
+        asyncio.gather(*(step("group members", groups.list_group_members(client, g.id)) for g in group_list)),
+        asyncio.gather(
+            *(
+                step("queue members", queues.list_queue_members(client, q.id, member_by="user"))
+                for q in queue_list
+            )
+        ),
+    )
+    held: dict[str, set[Grant]] = defaultdict(set)
+    kinds: dict[str, str] = {}
+    for role, rows in zip(role_list, grant_rows, strict=True):
+        for s in rows:
+            kinds[s.id] = s.type or "PC_USER"
+            for d in s.divisions:
+                held[s.id].add(Grant(role.id, d.id))
+    for g, mem in zip(group_list, members, strict=True):
+        snap.groups[g.id] = Group(
+            g.id, g.name, bool(g.roles_enabled), g.version or 1, frozenset(u.id for u in mem)
+        )
+    for q, mem in zip(queue_list, direct, strict=True):
+        snap.queues[q.id] = Queue(
+            q.id,
+            q.name,
+            q.division.id if q.division else "",
+            tuple(mg.id for mg in q.member_groups),
+            frozenset(m.id for m in mem if (m.member_by or "user") == "user"),
+        )
+    for sid, gs in held.items():
+        target = snap.group_grants if kinds.get(sid) == "PC_GROUP" or sid in snap.groups else snap.user_grants
+        target[sid] = frozenset(gs)
+    return snap
