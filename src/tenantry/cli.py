@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
+from .cli_tenants import apply_command, move_command, plan_command, worker_command
 from .emulator_cli import emulator_app
 
 app = typer.Typer(
@@ -13,6 +14,10 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+app.command("plan")(plan_command)
+app.command("apply")(apply_command)
+app.command("move")(move_command)
+app.command("worker")(worker_command)
 app.add_typer(emulator_app, name="emulator")
 console = Console(stderr=True)
 

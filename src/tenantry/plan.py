@@ -104,6 +104,7 @@ class Plan:
     managed_users: int = 0
     revoked_users: int = 0
     leavers_started: list[str] = field(default_factory=list)  # emails deactivated by this plan
+    settings: dict[str, Any] = field(default_factory=dict)  # guard rails and journal, for `apply plan.json`
 
     @property
     def changes(self) -> int:
@@ -131,6 +132,7 @@ class Plan:
             "warnings": self.warnings,
             "errors": [str(e) for e in self.errors],
             "leavers_started": self.leavers_started,
+            "settings": self.settings,
             "phases": [
                 {
                     "name": name,
@@ -616,6 +618,12 @@ def diff(
     b.people(leaver_since or {}, now)
     b.emit()
     b.plan.fingerprint = fingerprint(snap)
+    b.plan.settings = {
+        "org_admins": sorted(a.lower() for a in config.org.org_admins),
+        "protected": sorted(b.protected),
+        "journal": config.org.journal,
+        "mass_revoke_threshold": config.org.mass_revoke_threshold,
+    }
     for key in config.tenants:
         b.tenant(key)
     return b.plan

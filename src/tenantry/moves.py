@@ -1,0 +1,139 @@
+"""`tenantry move EMAIL --to TENANT`, and the read-back that proves a move left no double access.
+
+A move is planned like any other change (revoke, then move, then grant) and applied by the same
+executor; afterwards the org is read again and each moved person's effective access — direct
+grants, grants through groups, queue membership — must lie in its new tenant's division only.
+"""
+
+from __future__ import annotations
+
+from .config import Config, matches
+from .errors import Problem
+from .model import Snapshot
+from .people import Person
+from .plan import GROUP_MEMBERS_PER_CALL, Batch, Plan, TenantSummary, fingerprint
+
+
+def access_divisions(snap: Snapshot, user_id: str) -> set[str]:
+    """Every division a user reaches: its direct grants, its groups' grants, its queues."""
+    groups = {g.id for g in snap.groups.values() if user_id in g.member_ids}
+    divs = {g.division_id for g in snap.user_grants.get(user_id, ())}
+    for gid in groups:
+        if snap.groups[gid].roles_enabled:
+            divs |= {g.division_id for g in snap.group_grants.get(gid, ())}
+    for q in snap.queues.values():
+        if user_id in q.member_ids or groups.intersection(q.member_group_ids):
+            divs.add(q.division_id)
+    return divs
+
+
+def verify(snap: Snapshot, moved: dict[str, str]) -> list[str]:
+    """moved: email -> division name. Returns one sentence per person whose access is wrong."""
+    by_email = snap.user_by_email()
+    div_by_name = snap.division_by_name()
+    name = {d.id: d.name for d in snap.divisions.values()}
+    wrong = []
+    for email, division in sorted(moved.items()):
+        u = by_email.get(email.lower())
+        d = div_by_name.get(division.lower())
+        if u is None or d is None:
+            wrong.append(f"{email}: not found after the move")
+            continue
+        if u.division_id != d.id:
+            wrong.append(f"{email}: home division is {name.get(u.division_id)}, not {division}")
+        extra = access_divisions(snap, u.id) - {d.id}
+        if extra:
+            wrong.append(f"{email}: still reaches {', '.join(sorted(name.get(x, x) for x in extra))}")
+    return wrong
+
+
+def plan_move(config: Config, snap: Snapshot, email: str, tenant: str, person: Person | None) -> Plan:
+    """One person to another tenant: out of every other tenant's groups, queues and divisions first."""
+    plan = Plan(fingerprint=fingerprint(snap))
+    email = email.lower()
+    spec = config.tenants.get(tenant)
+    u = snap.user_by_email().get(email)
+    if spec is None:
+        plan.errors.append(
+            Problem("tenantry move", None, "--to", f"{tenant!r} is not a tenant of the config")
+        )
+    if u is None:
+        plan.errors.append(Problem("tenantry move", None, "EMAIL", f"{email} is not a user of the org"))
+    if plan.errors or spec is None or u is None:
+        return plan
+    if email in {p.lower() for p in config.org.protected}:
+        plan.errors.append(Problem("tenantry move", None, "EMAIL", f"{email} is protected"))
+        return plan
+    target = snap.division_by_name().get(spec.division.lower())
+    if target is None:
+        plan.errors.append(
+            Problem(
+                "tenantry move",
+                None,
+                "--to",
+                f"tenant {tenant}'s division {spec.division!r} does not exist yet; run apply",
+            )
+        )
+        return plan
+    names = {g.name for g in snap.groups.values()}
+    wanted = []
+    for key, g in spec.groups.items():
+        gname = spec.group_name(key)
+        if gname not in names:
+            plan.errors.append(
+                Problem("tenantry move", None, "--to", f"group {gname!r} does not exist yet; run apply")
+            )
+            continue
+        if g.members == "all" or (
+            person is not None and matches(g.members, person.attrs(), person.idp_groups)
+        ):
+            wanted.append(gname)
+        elif person is None:
+            plan.warnings.append(f"group {gname!r} selects members by rules; give --people to evaluate them")
+    if plan.errors:
+        return plan
+    old_tenant = next(
+        (
+            k
+            for k, t in config.tenants.items()
+            if t.division.lower() == snap.divisions.get(u.division_id, target).name.lower()
+        ),
+        None,
+    )
+    current = [g for g in snap.groups.values() if u.id in g.member_ids]
+    batches: list[Batch] = []
+    for g in sorted(current, key=lambda g: g.name):
+        if g.name not in wanted:
+            batches.append(Batch("revoke", "group.members.remove", g.name, [email], old_tenant))
+    for q in sorted(snap.queues.values(), key=lambda q: q.name):
+        if u.id in q.member_ids and q.division_id != target.id:
+            batches.append(Batch("revoke", "queue.members.remove", q.name, [email], old_tenant))
+    role = {r.id: r.name for r in snap.roles.values()}
+    div = {d.id: d.name for d in snap.divisions.values()}
+    direct = sorted(
+        [role.get(g.role_id, g.role_id), div.get(g.division_id, g.division_id)]
+        for g in snap.user_grants.get(u.id, ())
+        if g.division_id != target.id
+    )
+    if direct:
+        batches.append(Batch("revoke", "user.grants.remove", email, direct, old_tenant))
+    if u.division_id != target.id:
+        batches.append(Batch("people", "user.move", spec.division, [email], tenant))
+    for gname in wanted:
+        if not any(g.name == gname for g in current):
+            batches.append(
+                Batch("grant", "group.members.add", gname, [email][:GROUP_MEMBERS_PER_CALL], tenant)
+            )
+    plan.batches = batches
+    if batches:
+        plan.tenants[tenant] = TenantSummary(movers_in=1, affected={email})
+        if old_tenant:
+            plan.tenants[old_tenant] = TenantSummary(movers_out=1, affected={email})
+    plan.managed_users = 1
+    plan.settings = {
+        "org_admins": sorted(a.lower() for a in config.org.org_admins),
+        "protected": sorted(p.lower() for p in config.org.protected),
+        "journal": config.org.journal,
+        "mass_revoke_threshold": 1.0,
+    }
+    return plan

@@ -1,0 +1,197 @@
+"""Scale-out on PostgreSQL with procrastinate: batches become jobs, `tenantry worker`s run them.
+
+Each worker runs with its own OAuth client, so each adds its own rate budget. A job's lock is
+the object its batch changes, so two batches on one object never run at once; the coordinator
+(`tenantry apply`) defers one phase at a time and waits for it, so phases still run in order.
+The journal decides exactly-once: a batch already `done` there is never run again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import procrastinate
+import psycopg
+
+from .apply import ApplyResult, Context, Guard, GuardError, PhaseProgress, Resolver, plan_id, run_batch
+from .genesys import GenesysClient, GenesysError
+from .journal import Journal
+from .plan import Batch, Plan
+
+QUEUE = "tenantry"
+TASK = "tenantry.run_batch"
+_SCHEMA_LOCK = 7_463_201  # advisory lock id: one process applies procrastinate's schema
+
+
+def conninfo(url: str) -> str:
+    return "postgresql://" + url.split("://", 1)[1]
+
+
+@dataclass
+class WorkerState:
+    client: GenesysClient
+    journal: Journal
+    resolver: Resolver
+    name: str
+
+
+_STATE: WorkerState | None = None
+
+
+async def _task(run_id: str, batch: dict[str, Any], guard: dict[str, list[str]]) -> str:
+    state = _STATE
+    if state is None:
+        raise RuntimeError("this process is not a tenantry worker")
+    b = Batch(batch["phase"], batch["op"], batch["target"], batch["items"], batch.get("tenant"), batch["id"])
+    if state.journal.batch_statuses(run_id).get(b.id) == "done":
+        return "already done"
+    ctx = Context(
+        state.client,
+        state.resolver,
+        state.journal,
+        Guard(frozenset(guard["org_admins"]), frozenset(guard["protected"])),
+    )
+    state.journal.batch_started(run_id, b.id, state.name)
+    try:
+        out = await run_batch(ctx, b)
+    except (GenesysError, GuardError, LookupError) as exc:
+        state.journal.batch_failed(run_id, b.id, str(exc))
+        return "failed"
+    state.journal.batch_done(run_id, b.id, out)
+    return "done"
+
+
+def make_app(journal_url: str) -> procrastinate.App:
+    app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=conninfo(journal_url)))
+    app.task(name=TASK, queue=QUEUE)(_task)
+    return app
+
+
+async def ensure_schema(journal_url: str, app: procrastinate.App) -> None:
+    async with await psycopg.AsyncConnection.connect(conninfo(journal_url), autocommit=True) as conn:
+        await conn.execute("SELECT pg_advisory_lock(%s)", (_SCHEMA_LOCK,))
+        try:
+            row = await (await conn.execute("SELECT to_regclass('procrastinate_jobs')")).fetchone()
+            if row is None or row[0] is None:
+                await app.schema_manager.apply_schema_async()
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock(%s)", (_SCHEMA_LOCK,))
+
+
+def _payload(b: Batch) -> dict[str, Any]:
+    return {
+        "id": b.id,
+        "phase": b.phase,
+        "op": b.op,
+        "target": b.target,
+        "items": b.items,
+        "tenant": b.tenant,
+    }
+
+
+async def run_worker(
+    client: GenesysClient,
+    journal: Journal,
+    *,
+    concurrency: int = 8,
+    name: str | None = None,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Serve batches until `stop` is set (or the process is interrupted)."""
+    global _STATE
+    _STATE = WorkerState(client, journal, Resolver(client), name or f"{socket.gethostname()}:{id(client):x}")
+    app = make_app(journal.url)
+    async with app.open_async():
+        await ensure_schema(journal.url, app)
+        worker = asyncio.create_task(
+            app.run_worker_async(
+                queues=[QUEUE], concurrency=concurrency, install_signal_handlers=stop is None
+            )
+        )
+        if stop is None:
+            await worker
+            return
+        await stop.wait()
+        worker.cancel()
+        with_suppressed = asyncio.gather(worker, return_exceptions=True)
+        await with_suppressed
+
+
+async def execute_distributed(
+    plan: Plan,
+    journal: Journal,
+    guard: Guard,
+    *,
+    run_id: str | None = None,
+    progress: PhaseProgress | None = None,
+    local: tuple[GenesysClient, int] | None = None,
+    poll: float = 0.2,
+    idle_timeout: float = 300.0,
+) -> ApplyResult:
+    """Defer each phase's batches as jobs and wait for the workers; `local` also works in-process."""
+    app = make_app(journal.url)
+    guard_json = {"org_admins": sorted(guard.org_admins), "protected": sorted(guard.protected)}
+    if run_id is None:
+        run_id = journal.start_run(
+            plan_id(plan), plan.fingerprint, [(b.id, b.phase, b.op, b.target, b.tenant) for b in plan.batches]
+        )
+    result = ApplyResult(run_id)
+    start = time.perf_counter()
+    stop = asyncio.Event()
+    local_worker = None
+    async with app.open_async():
+        await ensure_schema(journal.url, app)
+        if local is not None:
+            local_worker = asyncio.create_task(
+                run_worker(local[0], journal, concurrency=local[1], name="coordinator", stop=stop)
+            )
+        try:
+            for phase, batches in plan.phases():
+                statuses = journal.batch_statuses(run_id)
+                todo = [b for b in batches if statuses.get(b.id) != "done"]
+                result.skipped += len(batches) - len(todo)
+                advance = progress(phase, len(batches)) if progress else (lambda: None)
+                for _ in range(len(batches) - len(todo)):
+                    advance()
+                task = app.tasks[TASK]
+                for b in todo:
+                    await task.configure(lock=b.locks[0]).defer_async(
+                        run_id=run_id, batch=_payload(b), guard=guard_json
+                    )
+                pending = {b.id: b for b in todo}
+                last_change = time.monotonic()
+                while pending:
+                    await asyncio.sleep(poll)
+                    statuses = journal.batch_statuses(run_id)
+                    finished = [i for i in pending if statuses.get(i) in ("done", "failed")]
+                    for i in finished:
+                        b = pending.pop(i)
+                        if statuses[i] == "done":
+                            result.done += 1
+                        else:
+                            err = next(
+                                (r["error"] for r in journal.batch_rows(run_id) if r["batch_id"] == i), ""
+                            )
+                            result.failed.append((b, err or "failed"))
+                        advance()
+                    if finished:
+                        last_change = time.monotonic()
+                    elif time.monotonic() - last_change > idle_timeout:
+                        raise TimeoutError(
+                            f"no batch finished for {idle_timeout:.0f} s: is a `tenantry worker` running "
+                            f"against this journal?"
+                        )
+                if result.failed:
+                    result.stopped_after = phase
+                    break
+        finally:
+            stop.set()
+            if local_worker is not None:
+                await asyncio.gather(local_worker, return_exceptions=True)
+    result.seconds = time.perf_counter() - start
+    journal.finish_run(run_id, "done" if result.ok else "failed", result.to_json())
+    return result
