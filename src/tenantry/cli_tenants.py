@@ -30,7 +30,7 @@ from .render import print_plan, print_result
 from .runtime import client_for, phase_bars, settings_for, snapshot_with_progress
 
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="tenants.yaml")]
 PeopleOpt = Annotated[Path | None, typer.Option("--people", help="People feed: CSV or JSON lines.")]

@@ -155,6 +155,7 @@ class Plan:
             managed_users=data["summary"]["managed_users"],
             revoked_users=data["summary"]["revoked_users"],
             leavers_started=list(data.get("leavers_started", [])),
+            settings=dict(data.get("settings", {})),
         )
         for phase in data["phases"]:
             for b in phase["batches"]:

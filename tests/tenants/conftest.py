@@ -1,0 +1,102 @@
+"""Fixtures for tenants-as-code tests over real HTTP: a client to the emulator, a journal, one apply."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tenantry import config, people
+from tenantry.apply import ApplyResult, Context, Guard, Resolver, execute
+from tenantry.desired import build
+from tenantry.emulator import RunningEmulator
+from tenantry.genesys import Credentials, GenesysClient, resolve_target
+from tenantry.journal import Journal
+from tenantry.plan import Plan, diff
+from tenantry.snapshot import read_snapshot
+
+EXAMPLE = Path(__file__).parents[2] / "examples" / "bpo"
+
+
+def writes(stats: dict) -> int:
+    """API write calls (the token endpoint aside) in an emulator stats answer."""
+    return sum(
+        n
+        for key, by in stats["calls"].items()
+        for n in by.values()
+        if not key.startswith("GET") and "/oauth/token" not in key and "/_emulator" not in key
+    )
+
+
+@dataclass
+class Tenantry:
+    """tenantry's main job driven from a test, as the CLI drives it."""
+
+    emu: RunningEmulator
+    journal: Journal
+    cfg: config.Config
+
+    def client(self) -> GenesysClient:
+        return GenesysClient(
+            resolve_target(self.emu.base_url),
+            [Credentials.of(self.emu.client_id, self.emu.client_secret)],
+            rate_limit=100_000,
+        )
+
+    def plan(self, feed: Path | list) -> Plan:
+        persons = people.load(feed) if isinstance(feed, Path) else feed
+
+        async def go() -> Plan:
+            async with self.client() as c:
+                snap = await read_snapshot(c)
+            return diff(
+                self.cfg,
+                build(self.cfg, persons, str(feed)),
+                snap,
+                leaver_since=self.journal.leaver_since(),
+                now=time.time(),
+            )
+
+        return asyncio.run(go())
+
+    def apply(self, feed: Path | list, plan: Plan | None = None) -> tuple[Plan, ApplyResult]:
+        plan = plan or self.plan(feed)
+        assert not plan.errors, plan.errors
+
+        async def go() -> ApplyResult:
+            async with self.client() as c:
+                snap = await read_snapshot(c)
+                guard = Guard(frozenset(plan.settings["org_admins"]), frozenset(plan.settings["protected"]))
+                return await execute(plan, Context(c, Resolver(c, snap), self.journal, guard, None))
+
+        return plan, asyncio.run(go())
+
+    def users_by_email(self) -> Counter:
+        """How many user objects (any state but deleted) carry each email: duplicates show as > 1."""
+        api = self.emu.admin
+        token = self.emu.token()
+        seen: Counter = Counter()
+        for state in ("active", "inactive"):
+            page = 1
+            while True:
+                r = api.get(
+                    "/api/v2/users",
+                    params={"pageSize": 500, "pageNumber": page, "state": state},
+                    headers={"Authorization": f"Bearer {token}"},
+                ).json()
+                seen.update(u["email"].lower() for u in r["entities"])
+                if page >= r["pageCount"]:
+                    break
+                page += 1
+        return seen
+
+
+@pytest.fixture
+def tenantry(emu: RunningEmulator, tmp_path: Path) -> Tenantry:
+    return Tenantry(
+        emu, Journal(f"sqlite:///{tmp_path / 'journal.db'}"), config.load(EXAMPLE / "tenants.yaml")
+    )

@@ -1,0 +1,179 @@
+"""The commands as a script sees them: exit codes, --json, bad input, kill -9 and resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tenantry.cli import app
+from tenantry.emulator import RunningEmulator
+from tenantry.journal import Journal
+
+from .conftest import EXAMPLE, Tenantry, writes
+
+TENANTS, DAY1, DAY2 = EXAMPLE / "tenants.yaml", EXAMPLE / "people.csv", EXAMPLE / "people-day2.csv"
+
+
+def env_for(emu: RunningEmulator) -> dict[str, str]:
+    return {
+        "GENESYSCLOUD_OAUTHCLIENT_ID": emu.client_id,
+        "GENESYSCLOUD_OAUTHCLIENT_SECRET": emu.client_secret,
+        "GENESYSCLOUD_API_REGION": emu.base_url,
+    }
+
+
+@pytest.fixture
+def cli(emu: RunningEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    journal = f"sqlite:///{tmp_path / 'j.db'}"
+
+    def run(*args: str):
+        return runner.invoke(app, [*args, "--journal", journal], env=env_for(emu), catch_exceptions=False)
+
+    return run
+
+
+def test_plan_detailed_exitcode_and_json(cli, emu: RunningEmulator, tmp_path: Path) -> None:
+    r = cli(
+        "plan", "-c", str(TENANTS), "--people", str(DAY1), "--detailed-exitcode", "--json", "-o", "plan.json"
+    )
+    assert r.exit_code == 2, r.output
+    data = json.loads(r.stdout)
+    assert data["summary"]["tenants"]["acme"]["joiners"] == 120
+    assert json.loads((tmp_path / "plan.json").read_text())["fingerprint"] == data["fingerprint"]
+    r = cli("apply", "plan.json", "--json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["ok"] is True
+    r = cli("plan", "-c", str(TENANTS), "--people", str(DAY1), "--detailed-exitcode")
+    assert r.exit_code == 0, r.output
+    assert "No changes" in r.stdout
+
+
+def test_saved_plan_is_refused_after_the_org_changed(cli, emu: RunningEmulator) -> None:
+    assert cli("plan", "-c", str(TENANTS), "--people", str(DAY1), "-o", "plan.json").exit_code == 0
+    token = emu.token()
+    emu.admin.post(
+        "/api/v2/authorization/divisions",
+        json={"name": "Someone else's"},
+        headers={"Authorization": f"Bearer {token}"},
+    ).raise_for_status()
+    emu.admin.delete("/_emulator/stats")
+    r = cli("apply", "plan.json")
+    assert r.exit_code == 1
+    assert "the org changed since plan.json was planned" in r.stderr
+    assert writes(emu.stats()) == 0
+
+
+@pytest.mark.parametrize(
+    "broken,where",
+    [
+        ("tenants", "tenants.yaml:7: tenants.acme.groups.Agents.roles: Input should be a valid list"),
+        ("people", "people.csv:3: email: 'nobody-at-example' is not a valid email address"),
+    ],
+)
+def test_bad_input_exits_1_names_the_place_and_changes_nothing(
+    cli, emu: RunningEmulator, tmp_path: Path, broken: str, where: str
+) -> None:
+    (tmp_path / "tenants.yaml").write_text(
+        "tenants:\n  acme:\n    division: Acme\n    members: [{client: ACME}]\n    groups:\n      Agents:\n"
+        + ("        roles: Agent\n" if broken == "tenants" else "        roles: [Agent]\n")
+    )
+    rows = DAY1.read_text().splitlines()
+    if broken == "people":
+        cols = rows[2].split(",")
+        cols[1] = "nobody-at-example"
+        rows[2] = ",".join(cols)
+    (tmp_path / "people.csv").write_text("\n".join(rows) + "\n")
+    emu.admin.delete("/_emulator/stats")
+    r = cli("apply", "-c", "tenants.yaml", "--people", "people.csv", "--auto-approve")
+    assert r.exit_code == 1
+    assert where in r.stderr
+    assert writes(emu.stats()) == 0
+
+
+def test_mass_revoke_needs_explicit_confirmation(
+    cli, tenantry: Tenantry, emu: RunningEmulator, tmp_path: Path
+) -> None:
+    tenantry.apply(DAY1)
+    rows = DAY1.read_text().splitlines()
+    out = [rows[0]] + [r.replace(",active,", ",leaver,") if i % 3 == 0 else r for i, r in enumerate(rows[1:])]
+    (tmp_path / "leavers.csv").write_text("\n".join(out) + "\n")
+    emu.admin.delete("/_emulator/stats")
+    r = cli("apply", "-c", str(TENANTS), "--people", "leavers.csv", "--auto-approve")
+    assert r.exit_code == 1 and "--allow-mass-revoke" in r.stderr
+    assert writes(emu.stats()) == 0
+    r = cli("apply", "-c", str(TENANTS), "--people", "leavers.csv", "--auto-approve", "--allow-mass-revoke")
+    assert r.exit_code == 0, r.output
+
+
+def test_move_command_revokes_first_and_verifies(cli, tenantry: Tenantry, emu: RunningEmulator) -> None:
+    tenantry.apply(DAY1)
+    who = next(
+        p.email
+        for p in __import__("tenantry.people").people.load(DAY1)
+        if p.attributes["client"] == "GLOBEX" and p.attributes["title"] == "Agent"
+    )
+    r = cli("move", who, "--to", "initech", "-c", str(TENANTS), "--auto-approve")
+    assert r.exit_code == 0, r.output
+    assert "verified" in r.stdout
+    org = emu.summary()
+    assert org["users"][who]["division"] == "Initech Bank"
+    assert sorted(n for n, g in org["groups"].items() if who in g["members"]) == ["Initech Bank Agents"]
+
+
+def test_kill_9_at_random_moments_then_resume_converges(
+    emu: RunningEmulator, tenantry: Tenantry, tmp_path: Path
+) -> None:
+    """Reference: a clean apply. Then the same input under kill -9, three times, and a final run."""
+    tenantry.apply(DAY1)
+    reference = emu.summary()
+    emu.reset("demo")
+    emu.set_rate_limit("120/1s")  # about three seconds of work, so the kills land mid-run
+    journal = f"sqlite:///{tmp_path / 'killed.db'}"
+    cmd = [
+        sys.executable,
+        "-m",
+        "tenantry.cli",
+        "apply",
+        "-c",
+        str(TENANTS),
+        "--people",
+        str(DAY1),
+        "--auto-approve",
+        "--journal",
+        journal,
+        "--json",
+    ]
+    env = os.environ | env_for(emu)
+    rng = random.Random(9)
+    kills = 0
+    for _ in range(3):
+        proc = subprocess.Popen(
+            cmd, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        time.sleep(rng.uniform(0.6, 2.5))
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            kills += 1
+        proc.wait()
+    assert kills >= 2
+    done = subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert emu.summary() == reference
+    tenantry.emu = emu
+    assert max(tenantry.users_by_email().values()) == 1
+    runs = Journal(journal).engine.connect().exec_driver_sql("select status from tenantry_runs").fetchall()
+    assert sorted(r[0] for r in runs).count("interrupted") >= kills - 1
+    emu.admin.delete("/_emulator/stats")
+    again = subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0 and writes(emu.stats()) == 0
