@@ -126,7 +126,7 @@ def test_leavers_lose_everything_and_rejoiners_get_only_their_current_tenant(ten
 def test_protected_people_are_never_changed(tenantry: Tenantry) -> None:
     feed = load(DAY1)
     dana = dataclasses.replace(feed[0], hr_id="X1", email="dana.ops@bpo.example")
-    plan, result = tenantry.apply([*feed, dana])
+    plan, _ = tenantry.apply([*feed, dana])
     assert "user dana.ops@bpo.example is protected; left unchanged" in plan.warnings
     assert tenantry.emu.summary()["users"]["dana.ops@bpo.example"]["division"] == "Home"
 
