@@ -1,74 +1,145 @@
-"""`make demo`: start the built-in emulator with the demo org and show it answering real calls.
+"""`make demo`: tenantry's main job, end to end, on the built-in emulator.
 
-Until the tenants-as-code job lands, the demo shows the emulator itself: where it listens, the
-admin credentials, and a few calls through plain HTTP, including a tenant-scoped client that
-cannot see another tenant's people.
+Three tenants and about 300 people from examples/bpo/: plan, apply, then a second feed with
+movers, leavers and joiners, plan and apply again, a read-back of every mover, and a summary.
+The emulator keeps the platform's real limit of 300 requests a minute per OAuth client;
+tenantry runs with a pool of four clients, as a BPO would for a large onboarding.
 """
 
 from __future__ import annotations
 
+import asyncio
+import tempfile
+import time
+from pathlib import Path
+
 import httpx
 from rich.console import Console
+from rich.panel import Panel
 from rich.table import Table
 
-from .emulator import running_emulator
+from .apply import Context, Guard, Resolver, execute
+from .config import load as load_config
+from .desired import build
+from .emulator import RunningEmulator, running_emulator
+from .genesys import Credentials, GenesysClient, resolve_target
+from .journal import Journal
+from .moves import verify
+from .people import load as load_people
+from .plan import diff
+from .render import print_plan, print_result
+from .runtime import phase_bars
+from .snapshot import read_snapshot
 
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "bpo"
 console = Console()
 
 
-def _bearer(base: str, client_id: str, secret: str) -> dict[str, str]:
-    r = httpx.post(f"{base}/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret))
-    r.raise_for_status()
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+def _pool(emu: RunningEmulator, size: int) -> list[Credentials]:
+    """The admin client plus `size - 1` more with the same rights: each brings its own budget."""
+    token = emu.token()
+    h = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=emu.base_url, headers=h) as api:
+        role = api.get("/api/v2/authorization/roles", params={"name": "Master Admin"}).json()["entities"][0]
+        creds = [Credentials.of(emu.client_id, emu.client_secret)]
+        for n in range(2, size + 1):
+            c = api.post(
+                "/api/v2/oauth/clients",
+                json={
+                    "name": f"tenantry-pool-{n}",
+                    "authorizedGrantType": "CLIENT-CREDENTIALS",
+                    "roleDivisions": [{"roleId": role["id"], "divisionId": "*"}],
+                },
+            ).json()
+            creds.append(Credentials.of(c["id"], c["secret"]))
+    return creds
+
+
+async def _round(
+    title: str, feed: Path, emu: RunningEmulator, creds: list[Credentials], journal: Journal
+) -> dict:
+    cfg = load_config(EXAMPLE / "tenants.yaml")
+    persons = load_people(feed)
+    console.rule(
+        f"[bold]{title}[/]  tenantry plan -c examples/bpo/tenants.yaml --people {feed.relative_to(EXAMPLE.parents[1])}"
+    )
+    before = emu.stats()["total"]
+    async with GenesysClient(resolve_target(emu.base_url), creds) as client:
+        snap = await read_snapshot(client)
+        plan = diff(
+            cfg, build(cfg, persons, str(feed)), snap, leaver_since=journal.leaver_since(), now=time.time()
+        )
+        print_plan(console, plan)
+        console.rule("[bold]tenantry apply --auto-approve")
+        guard = Guard(frozenset(plan.settings["org_admins"]), frozenset(plan.settings["protected"]))
+        with phase_bars(console) as bars:
+            result = await execute(
+                plan,
+                Context(
+                    client,
+                    Resolver(client, snap),
+                    journal,
+                    guard,
+                    Path(tempfile.mkdtemp(prefix="tenantry-secrets-")),
+                ),
+                progress=bars,
+            )
+        print_result(console, result)
+        moved = {e: b.target for b in plan.batches if b.op == "user.move" for e in b.items}
+        if moved:
+            wrong = verify(await read_snapshot(client), moved)
+            console.print(
+                f"read back {len(moved)} movers: "
+                + ("[green]each reaches its new tenant only[/]" if not wrong else f"[red]{wrong}[/]")
+            )
+        metrics = client.metrics
+    return {
+        "plan": plan,
+        "result": result,
+        "calls": emu.stats()["total"] - before,
+        "429": metrics.rate_limited,
+        "seconds": result.seconds,
+    }
 
 
 def main() -> None:
-    with running_emulator(seed="demo") as emu:
-        console.rule("[bold]tenantry demo: the built-in Genesys Cloud emulator")
-        console.print(f"base URL       {emu.base_url}")
-        console.print(f"admin client   {emu.client_id}")
-        console.print(f"admin secret   {emu.client_secret}  [dim](emulator only; minted at start)[/]")
-        with httpx.Client(
-            base_url=emu.base_url, headers=_bearer(emu.base_url, emu.client_id, emu.client_secret)
-        ) as api:
-            divisions = api.get("/api/v2/authorization/divisions").json()["entities"]
-            roles = {r["name"]: r["id"] for r in api.get("/api/v2/authorization/roles").json()["entities"]}
-            users = api.get("/api/v2/users", params={"pageSize": 100}).json()["entities"]
-            table = Table(title="Divisions of the demo org")
-            table.add_column("division")
-            table.add_column("users", justify="right")
-            for d in divisions:
-                table.add_row(d["name"], str(sum(1 for u in users if u["division"]["id"] == d["id"])))
-            console.print(table)
-            console.print(f"roles: {', '.join(sorted(roles))}")
-            acme = next(d for d in divisions if d["name"] == "Acme Insurance")
-            client = api.post(
-                "/api/v2/oauth/clients",
-                json={
-                    "name": "acme-reporting",
-                    "authorizedGrantType": "CLIENT-CREDENTIALS",
-                    "roleDivisions": [
-                        {"roleId": roles["Reporting Viewer"], "divisionId": acme["id"]},
-                        {"roleId": roles["employee"], "divisionId": acme["id"]},
-                    ],
-                },
-            ).json()
-            console.print(f"created OAuth client [bold]{client['name']}[/] scoped to division {acme['name']}")
-        headers = _bearer(emu.base_url, client["id"], client["secret"])
-        with httpx.Client(base_url=emu.base_url, headers=headers) as tenant:
-            seen = tenant.get("/api/v2/users", params={"pageSize": 100}).json()["entities"]
-            convs = tenant.post(
-                "/api/v2/analytics/conversations/details/query",
-                json={"interval": "2026-11-01T00:00:00Z/2026-12-01T00:00:00Z", "paging": {"pageSize": 100}},
-            ).json()
-            divs = {d for c in convs.get("conversations", []) for d in c["divisionIds"]}
-            console.print(
-                f"acme-reporting sees {len(seen)} of {len(users)} users, "
-                f"{convs['totalHits']} conversations, in divisions "
-                f"{sorted(d['name'] for d in divisions if d['id'] in divs)}"
+    start = time.perf_counter()
+    with running_emulator(seed="demo", rate_limit="300/60s") as emu, tempfile.TemporaryDirectory() as tmp:
+        console.print(
+            Panel.fit(
+                f"Genesys Cloud emulator (demo org) at [bold]{emu.base_url}[/]\n"
+                f"admin client id  {emu.client_id}\nadmin secret     {emu.client_secret}  [dim](emulator only)[/]\n"
+                "rate limit       300 requests / 60 s per OAuth client, as the platform",
+                title="tenantry demo",
             )
-            calls = emu.stats()["total"]
-        console.print(f"[green]done[/]: {calls} API calls answered; emulator stopped.")
+        )
+        creds = _pool(emu, 4)
+        journal = Journal(f"sqlite:///{tmp}/journal.db")
+        rounds = [
+            asyncio.run(
+                _round("Day 1: onboarding three tenants", EXAMPLE / "people.csv", emu, creds, journal)
+            ),
+            asyncio.run(
+                _round("Day 2: movers, leavers, joiners", EXAMPLE / "people-day2.csv", emu, creds, journal)
+            ),
+        ]
+        org = emu.summary()
+    table = Table(title="Summary", title_justify="left")
+    for col in ("round", "batches", "API calls", "429s", "seconds"):
+        table.add_column(col, justify="left" if col == "round" else "right")
+    for name, r in zip(("day 1", "day 2"), rounds, strict=True):
+        table.add_row(name, str(r["plan"].changes), str(r["calls"]), str(r["429"]), f"{r['seconds']:.1f}")
+    console.print(table)
+    tenants = Table(title="Tenants now", title_justify="left")
+    for col in ("division", "active users", "groups", "queues"):
+        tenants.add_column(col)
+    for division in ("Acme Insurance", "Globex Telecom", "Initech Bank"):
+        users = sum(1 for u in org["users"].values() if u["division"] == division and u["state"] == "active")
+        groups = [g for g in org["groups"] if g.startswith(division)]
+        queues = [q for q, v in org["queues"].items() if v["division"] == division]
+        tenants.add_row(division, str(users), ", ".join(groups), ", ".join(queues))
+    console.print(tenants)
+    console.print(f"[green]demo complete[/] in {time.perf_counter() - start:.0f} s")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ and the org ends exactly as an in-process (SQLite) apply of the same plan leaves
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import subprocess
 import sys
@@ -113,7 +114,7 @@ def test_two_workers_run_every_batch_exactly_once(
     for r in rows:
         by_phase.setdefault(r["phase"], []).append(r)
     present = [p for p in PHASES if p in by_phase]
-    for earlier, later in zip(present, present[1:], strict=False):
+    for earlier, later in itertools.pairwise(present):
         assert max(r["finished_at"] for r in by_phase[earlier]) <= min(
             r["started_at"] for r in by_phase[later]
         )
