@@ -60,9 +60,8 @@ async def _round(
 ) -> dict:
     cfg = load_config(EXAMPLE / "tenants.yaml")
     persons = load_people(feed)
-    console.rule(
-        f"[bold]{title}[/]  tenantry plan -c examples/bpo/tenants.yaml --people {feed.relative_to(EXAMPLE.parents[1])}"
-    )
+    shown = feed.relative_to(EXAMPLE.parents[1])
+    console.rule(f"[bold]{title}[/]  tenantry plan -c examples/bpo/tenants.yaml --people {shown}")
     before = emu.stats()["total"]
     async with GenesysClient(resolve_target(emu.base_url), creds) as client:
         snap = await read_snapshot(client)
@@ -108,7 +107,8 @@ def main() -> None:
         console.print(
             Panel.fit(
                 f"Genesys Cloud emulator (demo org) at [bold]{emu.base_url}[/]\n"
-                f"admin client id  {emu.client_id}\nadmin secret     {emu.client_secret}  [dim](emulator only)[/]\n"
+                f"admin client id  {emu.client_id}\n"
+                f"admin secret     {emu.client_secret}  [dim](emulator only)[/]\n"
                 "rate limit       300 requests / 60 s per OAuth client, as the platform",
                 title="tenantry demo",
             )
