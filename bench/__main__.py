@@ -12,8 +12,10 @@ BENCHES = ("bench_emulator", "bench_client")
 
 def main(argv: list[str]) -> int:
     names = argv or list(BENCHES)
-    print(f"# tenantry benchmarks — {time.strftime('%Y-%m-%d %H:%M')} — "
-          f"{platform.processor() or platform.machine()}, Python {platform.python_version()}\n")
+    print(
+        f"# tenantry benchmarks — {time.strftime('%Y-%m-%d %H:%M')} — "
+        f"{platform.processor() or platform.machine()}, Python {platform.python_version()}\n"
+    )
     for name in names:
         try:
             module = importlib.import_module(f"bench.{name}")

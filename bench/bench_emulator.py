@@ -30,14 +30,30 @@ def run() -> str:
         mixed = user_paths + [f"/api/v2/routing/queues/{q['id']}" for q in queues]
         rows = []
         for label, paths in (("GET /api/v2/users/{id}", user_paths), ("GET users + queues by id", mixed)):
-            asyncio.run(run_load(emu.base_url, lambda i, p=paths: p[i % len(p)], headers=headers,
-                                 connections=CONNECTIONS, total=2_000))  # warm-up
-            r = asyncio.run(run_load(emu.base_url, lambda i, p=paths: p[i % len(p)], headers=headers,
-                                     connections=CONNECTIONS, total=TOTAL))
+            asyncio.run(
+                run_load(
+                    emu.base_url,
+                    lambda i, p=paths: p[i % len(p)],
+                    headers=headers,
+                    connections=CONNECTIONS,
+                    total=2_000,
+                )
+            )  # warm-up
+            r = asyncio.run(
+                run_load(
+                    emu.base_url,
+                    lambda i, p=paths: p[i % len(p)],
+                    headers=headers,
+                    connections=CONNECTIONS,
+                    total=TOTAL,
+                )
+            )
             ok = r.statuses.get(200, 0)
+            p50, p99 = r.percentile(0.5) * 1000, r.percentile(0.99) * 1000
+            verdict = "yes" if r.rate >= TARGET else "NO"
             rows.append(
-                f"| {label} | {TOTAL:,} | {CONNECTIONS} | {r.rate:,.0f} | {r.percentile(0.5) * 1000:.1f} | "
-                f"{r.percentile(0.99) * 1000:.1f} | {ok / TOTAL:.1%} | {'yes' if r.rate >= TARGET else 'NO'} |"
+                f"| {label} | {TOTAL:,} | {CONNECTIONS} | {r.rate:,.0f} | {p50:.1f} | {p99:.1f} | "
+                f"{ok / TOTAL:.1%} | {verdict} |"
             )
     head = (
         "### Emulator throughput (loopback, emulator in its own process)\n\n"
