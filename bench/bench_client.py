@@ -3,7 +3,11 @@
 (a) One OAuth client, a 300-per-1-second window, 3,000 reads: how many windows they take (the
     ideal is 10; target <= 10.5, i.e. >= 95% of the ceiling) and the share answered 429 (< 1%).
 (b) The same 3,000 reads over a pool of 4 clients against 1 client, measured in one run
-    (target >= 3.8x faster).
+    (target >= 3.8x faster). Each token gets 75 requests a second here, so that the pool of 4
+    drives 300 a second, the load of (a): 4 x 300/s would need 1,200 requests a second, more
+    than one Python process drives through httpx on a small machine (600-900 measured on 2
+    cores shared with the emulator), and the benchmark would measure the CPU, not the pool.
+    On the platform (300 a *minute* per token) the rate limit, not the CPU, always binds.
 
 `run()` returns a markdown table; `python bench/bench_client.py` prints it.
 """
@@ -20,6 +24,7 @@ from tenantry.genesys.models import RoleDivision
 
 READS = 3_000
 LIMIT, WINDOW = 300, 1.0
+POOL_LIMIT = 75
 
 
 @dataclass
@@ -30,6 +35,8 @@ class Result:
     requests: int
     rate_limited: int
 
+    limit: int
+
     @property
     def windows(self) -> float:
         return self.elapsed / WINDOW
@@ -39,14 +46,16 @@ class Result:
         return self.rate_limited / self.requests if self.requests else 0.0
 
 
-async def _reads(base_url: str, creds: list[Credentials], user_ids: list[str], name: str) -> Result:
+async def _reads(
+    base_url: str, creds: list[Credentials], user_ids: list[str], name: str, limit: int
+) -> Result:
     async with GenesysClient(resolve_target(base_url), creds, timeout=10.0) as client:
         await asyncio.gather(*(m.tokens.get() for m in client.pool.members))  # mint outside the clock
         t0 = time.monotonic()
         await asyncio.gather(*(api.users.get_user(client, user_ids[i % len(user_ids)]) for i in range(READS)))
         elapsed = time.monotonic() - t0
         api_calls = sum(n for (_, t, _), n in client.metrics.calls.items() if t != "/oauth/token")
-        return Result(name, len(creds), elapsed, api_calls, client.metrics.rate_limited)
+        return Result(name, len(creds), elapsed, api_calls, client.metrics.rate_limited, limit)
 
 
 async def _clients(base_url: str, admin: Credentials, n: int) -> tuple[list[Credentials], list[str]]:
@@ -64,38 +73,41 @@ async def _clients(base_url: str, admin: Credentials, n: int) -> tuple[list[Cred
     return creds, [u.id for u in users]
 
 
-async def _bench(base_url: str, admin: Credentials) -> list[Result]:
-    # Five fresh clients: no window is still full from an earlier scenario.
-    creds, user_ids = await _clients(base_url, admin, 5)
-    single = await _reads(base_url, creds[:1], user_ids, "one client")
-    pool = await _reads(base_url, creds[1:], user_ids, "pool of 4")
-    return [single, pool]
+async def _bench(emu: object, admin: Credentials) -> list[Result]:
+    base_url = emu.base_url  # type: ignore[attr-defined]
+    # Fresh clients for every scenario: no window is still full from an earlier one.
+    creds, user_ids = await _clients(base_url, admin, 6)
+    emu.set_rate_limit(f"{LIMIT}/{WINDOW:g}s")  # type: ignore[attr-defined]
+    ceiling = await _reads(base_url, creds[:1], user_ids, "(a) one client", LIMIT)
+    emu.set_rate_limit(f"{POOL_LIMIT}/{WINDOW:g}s")  # type: ignore[attr-defined]
+    single = await _reads(base_url, creds[1:2], user_ids, "(b) one client", POOL_LIMIT)
+    pool = await _reads(base_url, creds[2:], user_ids, "(b) pool of 4", POOL_LIMIT)
+    return [ceiling, single, pool]
 
 
 def run() -> str:
-    with running_emulator(
-        seed="demo", rate_limit=f"{LIMIT}/{WINDOW:g}s", token_rate_limit="1000/60s", process=True
-    ) as emu:
-        single, pool = asyncio.run(_bench(emu.base_url, Credentials.of(emu.client_id, emu.client_secret)))
+    with running_emulator(seed="demo", token_rate_limit="1000/60s", process=True) as emu:
+        ceiling, single, pool = asyncio.run(_bench(emu, Credentials.of(emu.client_id, emu.client_secret)))
     speedup = single.elapsed / pool.elapsed
     lines = [
-        f"Genesys client vs emulator (own process): {LIMIT} per {WINDOW:g} s per token, {READS:,} reads",
+        f"Genesys client vs the emulator (own process); {READS:,} reads (GET /api/v2/users/{{userId}}) each",
         "",
-        "| scenario | clients | elapsed (s) | windows used | requests | 429s | 429 share | target |",
-        "|---|---:|---:|---:|---:|---:|---:|---|",
+        "| scenario | limit per token | clients | elapsed (s) | windows | requests | 429s | 429 share |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for r, target in ((single, "<= 10.5 windows, < 1% 429"), (pool, "")):
+    for r in (ceiling, single, pool):
         lines.append(
-            f"| {r.name} | {r.clients} | {r.elapsed:.2f} | {r.windows:.2f} | {r.requests} | "
-            f"{r.rate_limited} | {r.share_429:.2%} | {target} |"
+            f"| {r.name} | {r.limit}/{WINDOW:g}s | {r.clients} | {r.elapsed:.2f} | {r.windows:.2f} | "
+            f"{r.requests} | {r.rate_limited} | {r.share_429:.2%} |"
         )
-    ok_a = single.windows <= 10.5 and single.share_429 < 0.01
+    ok_a = ceiling.windows <= 10.5 and ceiling.share_429 < 0.01
     ok_b = speedup >= 3.8
     lines += [
         "",
-        f"- (a) one client: {single.windows:.2f} windows, {single.share_429:.2%} answered 429: "
+        f"- (a) {READS:,} reads took {ceiling.windows:.2f} windows of {LIMIT}/{WINDOW:g}s (ideal 10), "
+        f"{ceiling.share_429:.2%} answered 429: "
         f"{'meets' if ok_a else 'MISSES'} the target (<= 10.5 windows, < 1%).",
-        f"- (b) pool of 4 vs 1 on the same work: {speedup:.2f}x faster: "
+        f"- (b) a pool of 4 is {speedup:.2f}x faster than 1 client on the same reads: "
         f"{'meets' if ok_b else 'MISSES'} the target (>= 3.8x).",
     ]
     return "\n".join(lines)

@@ -23,7 +23,9 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    bindparam,
     create_engine,
+    event,
     insert,
     select,
     update,
@@ -82,6 +84,17 @@ created = Table(
 )
 
 
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """WAL with NORMAL sync: a commit survives the process being killed (what a resume needs)
+    without an fsync per batch; only a power cut can lose the last few records, and a rerun
+    re-plans from the org itself anyway."""
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
 def normalize_url(url: str) -> str:
     """`postgresql://` means psycopg 3 to SQLAlchemy; SQLite paths stay as given."""
     if url.startswith("postgresql://") or url.startswith("postgres://"):
@@ -93,7 +106,10 @@ class Journal:
     def __init__(self, url: str, *, engine: Engine | None = None) -> None:
         self.url = url
         self.engine = engine or create_engine(normalize_url(url), future=True)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
         metadata.create_all(self.engine)
+        self._leavers: set[str] | None = None  # cache of leaver emails, for forget_leaver
 
     @property
     def is_postgres(self) -> bool:
@@ -157,31 +173,41 @@ class Journal:
         return res.rowcount or 0
 
     # ---- batches ----------------------------------------------------------------------
+    # Built once: these run twice per batch, and building a statement costs more than running it.
+    _STARTED = (
+        update(batches)
+        .where(batches.c.run_id == bindparam("r"), batches.c.batch_id == bindparam("b"))
+        .values(
+            status="started",
+            started_at=bindparam("t"),
+            worker=bindparam("w"),
+            attempts=batches.c.attempts + 1,
+        )
+    )
+    _DONE = (
+        update(batches)
+        .where(batches.c.run_id == bindparam("r"), batches.c.batch_id == bindparam("b"))
+        .values(status="done", finished_at=bindparam("t"), error=None, result=bindparam("res"))
+    )
+    _FAILED = (
+        update(batches)
+        .where(batches.c.run_id == bindparam("r"), batches.c.batch_id == bindparam("b"))
+        .values(status="failed", finished_at=bindparam("t"), error=bindparam("e"))
+    )
+
     def batch_started(self, run_id: str, batch_id: str, worker: str = "") -> None:
         with self.engine.begin() as c:
-            c.execute(
-                update(batches)
-                .where(batches.c.run_id == run_id, batches.c.batch_id == batch_id)
-                .values(
-                    status="started", started_at=time.time(), worker=worker, attempts=batches.c.attempts + 1
-                )
-            )
+            c.execute(self._STARTED, {"r": run_id, "b": batch_id, "t": time.time(), "w": worker})
 
     def batch_done(self, run_id: str, batch_id: str, result: dict[str, Any] | None = None) -> None:
         with self.engine.begin() as c:
             c.execute(
-                update(batches)
-                .where(batches.c.run_id == run_id, batches.c.batch_id == batch_id)
-                .values(status="done", finished_at=time.time(), error=None, result=json.dumps(result or {}))
+                self._DONE, {"r": run_id, "b": batch_id, "t": time.time(), "res": json.dumps(result or {})}
             )
 
     def batch_failed(self, run_id: str, batch_id: str, error: str) -> None:
         with self.engine.begin() as c:
-            c.execute(
-                update(batches)
-                .where(batches.c.run_id == run_id, batches.c.batch_id == batch_id)
-                .values(status="failed", finished_at=time.time(), error=error[:2000])
-            )
+            c.execute(self._FAILED, {"r": run_id, "b": batch_id, "t": time.time(), "e": error[:2000]})
 
     def batch_statuses(self, run_id: str) -> dict[str, str]:
         with self.engine.begin() as c:
@@ -202,6 +228,8 @@ class Journal:
     def mark_leaver(self, email: str, since: float | None = None) -> None:
         with self.engine.begin() as c:
             have = c.execute(select(leavers.c.email).where(leavers.c.email == email)).first()
+            if self._leavers is not None:
+                self._leavers.add(email)
             if have is None:
                 c.execute(insert(leavers).values(email=email, since=since or time.time()))
             else:
@@ -209,8 +237,13 @@ class Journal:
 
     def forget_leaver(self, email: str) -> None:
         """A re-joiner: its next departure starts a new retention period."""
+        if self._leavers is None:
+            self._leavers = set(self.leaver_since())
+        if email not in self._leavers:
+            return  # the common case (a joiner): no write at all
         with self.engine.begin() as c:
             c.execute(leavers.delete().where(leavers.c.email == email))
+        self._leavers.discard(email)
 
     def mark_deleted(self, email: str) -> None:
         with self.engine.begin() as c:
