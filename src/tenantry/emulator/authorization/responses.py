@@ -6,9 +6,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..errors import forbidden, not_found
+from ..errors import conflict, forbidden, not_found
 from ..permissions import ALL_DIVISIONS
-from ..web import Caller, caller, empty, id_list, json_body, listing, ok, org, paging, want_str
+from ..web import Caller, caller, empty, emulator, id_list, json_body, listing, ok, org, paging, want_str
 from . import models as m
 
 ROLES = "/api/v2/authorization/roles"
@@ -51,9 +51,13 @@ async def update_role(req: Request) -> Response:
     o = org(req)
     role = o.role(req.path_params["roleId"])
     body = await json_body(req)
-    role["name"] = want_str(body, "name")
-    role["permissionPolicies"] = m.check_policies(body.get("permissionPolicies"))
-    role["description"] = body.get("description") or ""
+    name = want_str(body, "name")
+    policies = m.check_policies(body.get("permissionPolicies"))
+    description = want_str(body, "description", required=False) or ""
+    other = next((r for r in o.roles.values() if r["name"].lower() == name.lower()), None)
+    if other is not None and other["id"] != role["id"]:
+        raise conflict(f"A role named {name!r} already exists.", "general.conflict")
+    role.update(name=name, permissionPolicies=policies, description=description)
     o.touch(authz=True)
     return ok(m.render_role(o, role))
 
@@ -65,14 +69,17 @@ async def delete_role(req: Request) -> Response:
     return empty()
 
 
-async def role_subject_grants(req: Request) -> Response:
-    caller(req).require("authorization:role:view")
-    o = org(req)
-    role = o.role(req.path_params["roleId"])
-    size, number = paging(req)
+def _role_holders(req: Request, role_id: str) -> list[dict]:
+    """Every subject holding the role, cached until the org changes: paging through a 50,000-user
+    org must not rescan every grant for each page."""
+    emu, o = emulator(req), org(req)
+    key = ("subjectgrants", role_id)
+    hit = emu.list_cache.get(key)
+    if hit is not None and hit[0] == o.rev:
+        return hit[1]
     rows = []
     for sid, grants in o.grants.items():
-        divs = [d for (r, d) in grants if r == role["id"]]
+        divs = [d for (r, d) in grants if r == role_id]
         if divs:
             kind = o.subject_types.get(sid, "PC_USER")
             store = o.users if kind == "PC_USER" else o.groups
@@ -87,6 +94,15 @@ async def role_subject_grants(req: Request) -> Response:
                     ],
                 }
             )
+    emu.list_cache[key] = (o.rev, rows)
+    return rows
+
+
+async def role_subject_grants(req: Request) -> Response:
+    caller(req).require("authorization:role:view")
+    role = org(req).role(req.path_params["roleId"])
+    size, number = paging(req)
+    rows = _role_holders(req, role["id"])
     return ok(listing(req, rows, size, number))
 
 
@@ -97,10 +113,10 @@ def _require_each(c: Caller, permission: str, grants: list[tuple[str, str]]) -> 
             raise forbidden(permission, division)
 
 
-def _subject(req: Request) -> tuple[str, str, dict]:
+def _subject(req: Request, *, ref: bool = False) -> tuple[str, str, dict]:
     o = org(req)
     sid = req.path_params["subjectId"]
-    kind, rec = m.subject(o, sid, req.query_params.get("subjectType"))
+    kind, rec = m.subject(o, sid, req.query_params.get("subjectType"), ref=ref)
     if kind == "PC_USER":
         c = caller(req)
         if (
@@ -120,7 +136,7 @@ async def get_subject(req: Request) -> Response:
 async def bulk(req: Request) -> Response:
     action = req.path_params["action"]
     c = caller(req)
-    sid, kind, _rec = _subject(req)
+    sid, kind, _rec = _subject(req, ref=True)
     grants = m.parse_grants(await json_body(req))
     o = org(req)
     if action == "bulkadd":
@@ -141,7 +157,7 @@ async def bulk(req: Request) -> Response:
 
 async def single(req: Request) -> Response:
     c = caller(req)
-    sid, kind, _rec = _subject(req)
+    sid, kind, _rec = _subject(req, ref=True)
     grant = [(req.path_params["roleId"], req.path_params["divisionId"])]
     if req.method == "POST":
         _require_each(c, "authorization:grant:add", grant)
