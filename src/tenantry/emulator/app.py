@@ -161,7 +161,12 @@ class Emulator:
                 fault = self.faults.draw(method, template)
                 if fault is not None and not fault.after_effect:
                     await self._strike(fault, send)
-                response = await self._dispatch(route, allowed, scope, receive)
+                try:
+                    response = await self._dispatch(route, allowed, scope, receive)
+                except ApiError:
+                    if fault is not None:  # the answer is lost on the way back, whatever it was
+                        await self._strike(fault, send)
+                    raise
                 if fault is not None:
                     await self._strike(fault, send)
         except ApiError as err:

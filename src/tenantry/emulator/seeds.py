@@ -230,7 +230,11 @@ def build(seed: str, client_id: str | None = None, secret: str | None = None) ->
     path = Path(seed)
     if not path.is_file():
         raise ValueError(f"seed {seed!r} is not demo, empty, scale:users=N,tenants=M or a state file")
-    return adopt(Org.load(path), client_id, secret)
+    try:
+        org = Org.load(path)
+    except (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{seed} is not an org saved by --state ({type(exc).__name__}: {exc})") from None
+    return adopt(org, client_id, secret)
 
 
 def adopt(org: Org, client_id: str | None = None, secret: str | None = None) -> tuple[Org, str, str]:

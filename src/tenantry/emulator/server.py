@@ -42,6 +42,16 @@ class Options:
         parse_rate(self.rate_limit)
         parse_rate(self.token_rate_limit)
         FaultSpec.parse(self.faults)
+        if not 0 <= self.port <= 65535:
+            raise ValueError(f"port {self.port} is not between 0 and 65535")
+        if self.consistency_delay < 0:
+            raise ValueError("the consistency delay cannot be negative")
+        if self.state_file:
+            folder = os.path.dirname(os.path.abspath(self.state_file))
+            if os.path.isdir(self.state_file) or not os.path.isdir(folder):
+                raise ValueError(
+                    f"state file {self.state_file!r}: a folder, or in no such folder to keep it in"
+                )
 
 
 def make_emulator(opts: Options) -> Emulator:
@@ -91,7 +101,11 @@ def _has_uvloop() -> bool:
 def _bind(host: str, port: int) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
+    try:
+        sock.bind((host, port))
+    except (OSError, OverflowError) as exc:  # a port in use, a host that is not ours: bad options
+        sock.close()
+        raise ValueError(f"cannot listen on {host}:{port}: {getattr(exc, 'strerror', None) or exc}") from None
     sock.listen(2048)
     sock.set_inheritable(True)
     return sock

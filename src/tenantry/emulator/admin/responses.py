@@ -17,18 +17,23 @@ from . import models as m
 async def reset(req: Request) -> Response:
     raw = await req.body()
     body = await json_body(req) if raw else {}
+    if not isinstance(body.get("seed", "demo"), str):
+        raise bad_request('Give {"seed": "demo" | "empty" | "scale:users=N,tenants=M" | FILE}.')
     emulator(req).reset(body.get("seed", "demo"))
     return ok({"seed": body.get("seed", "demo")})
 
 
 async def put_faults(req: Request) -> Response:
     body = await json_body(req)
+    seed = body.get("seed", 0)
+    if not isinstance(body.get("spec"), str | None) or not isinstance(seed, int) or isinstance(seed, bool):
+        raise bad_request('Give {"spec": "500:0.1,reset:0.01,latency:20ms", "seed": 1}.')
     try:
         spec = FaultSpec.parse(body.get("spec"))
     except ValueError as exc:
         raise bad_request(str(exc)) from None
-    emulator(req).faults.configure(spec, int(body.get("seed", 0)))
-    return ok({"spec": body.get("spec"), "seed": int(body.get("seed", 0))})
+    emulator(req).faults.configure(spec, seed)
+    return ok({"spec": body.get("spec"), "seed": seed})
 
 
 async def delete_faults(req: Request) -> Response:
@@ -53,7 +58,15 @@ async def put_ratelimit(req: Request) -> Response:
 async def put_consistency(req: Request) -> Response:
     body = await json_body(req)
     value = body.get("delay", 0)
-    org(req).consistency_delay = parse_duration(value) if isinstance(value, str) else float(value)
+    try:
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise ValueError(value)
+        delay = parse_duration(value) if isinstance(value, str) else float(value)
+        if delay < 0:
+            raise ValueError(value)
+    except ValueError:
+        raise bad_request('Give {"delay": 0.5} or {"delay": "200ms"}, not negative.') from None
+    org(req).consistency_delay = delay
     return ok({"delay": org(req).consistency_delay})
 
 
@@ -77,7 +90,10 @@ async def delete_stats(req: Request) -> Response:
 async def timeline(req: Request) -> Response:
     o = org(req)
     sid = req.query_params.get("subjectId")
-    since = int(req.query_params.get("since", "0") or 0)
+    raw = req.query_params.get("since", "0") or "0"
+    if not raw.isdigit():
+        raise bad_request("since must be a timeline position (a non-negative integer).")
+    since = int(raw)
     rows = o.timeline[since:]
     if sid:
         rows = [r for r in rows if r["subjectId"] == sid]

@@ -23,6 +23,34 @@ def parse_interval(text: object) -> tuple[datetime, datetime]:
     return a, b
 
 
+OPERATORS = ("matches", "exists", "notexists")
+
+
+def check_filter(f: object, where: str) -> dict:
+    """A conversation filter's shape, checked (recursively, clauses too) before any matching."""
+    if not isinstance(f, dict):
+        raise bad_request(f"{where} must be an object.", "invalid.value")
+    kind = f.get("type")
+    if kind is not None and (not isinstance(kind, str) or kind.lower() not in ("and", "or")):
+        raise bad_request(f"{where}.type must be and or or.", "invalid.value")
+    for key in ("predicates", "clauses"):
+        if f.get(key) is not None and not isinstance(f[key], list):
+            raise bad_request(f"{where}.{key} must be an array.", "invalid.value")
+    for i, p in enumerate(f.get("predicates") or []):
+        at = f"{where}.predicates[{i}]"
+        if not isinstance(p, dict):
+            raise bad_request(f"{at} must be an object.", "invalid.value")
+        for key in ("type", "dimension", "value"):
+            if p.get(key) is not None and not isinstance(p[key], str):
+                raise bad_request(f"{at}.{key} must be a string.", "invalid.value")
+        op = p.get("operator")
+        if op is not None and (not isinstance(op, str) or op.lower() not in OPERATORS):
+            raise bad_request(f"{at}.operator must be one of {', '.join(OPERATORS)}.", "invalid.value")
+    for i, c in enumerate(f.get("clauses") or []):
+        check_filter(c, f"{where}.clauses[{i}]")
+    return f
+
+
 def _predicate(conv: dict, p: dict) -> bool:
     dim = p.get("dimension")
     value = p.get("value")
@@ -54,6 +82,8 @@ def query(conversations: list[dict], body: dict, visible: set[str] | None) -> di
     """visible=None means every division (a `*` grant)."""
     start, end = parse_interval(body.get("interval"))
     paging = body.get("paging") or {}
+    if not isinstance(paging, dict):
+        raise bad_request("paging must be an object with pageSize and pageNumber.", "invalid.value")
     size = paging.get("pageSize", 25)
     number = paging.get("pageNumber", 1)
     if not isinstance(size, int) or not 1 <= size <= MAX_PAGE:
@@ -63,6 +93,7 @@ def query(conversations: list[dict], body: dict, visible: set[str] | None) -> di
     filters = body.get("conversationFilters") or []
     if not isinstance(filters, list):
         raise bad_request("conversationFilters must be an array.", "invalid.value")
+    filters = [check_filter(f, f"conversationFilters[{i}]") for i, f in enumerate(filters)]
     hits = []
     for c in conversations:
         t = datetime.fromisoformat(c["conversationStart"].replace("Z", "+00:00"))

@@ -92,8 +92,11 @@ def delete_role(org: Org, role: dict) -> None:
 
 
 # ---- subjects -------------------------------------------------------------------------------
-def subject(org: Org, subject_id: str, subject_type: str | None = None) -> tuple[str, dict]:
-    """(type, record) of a grant subject; unknown or of another type → 404."""
+def subject(
+    org: Org, subject_id: str, subject_type: str | None = None, *, ref: bool = False
+) -> tuple[str, dict]:
+    """(type, record) of a grant subject; unknown or of another type → 404. With `ref` (a grant is
+    being made or removed) a group younger than the consistency delay is not yet known either."""
     kind = org.subject_types.get(subject_id)
     if subject_type is not None and subject_type not in SUBJECT_TYPES:
         raise bad_request(f"subjectType must be one of {', '.join(SUBJECT_TYPES)}.", "invalid.value")
@@ -102,7 +105,7 @@ def subject(org: Org, subject_id: str, subject_type: str | None = None) -> tuple
     rec = {"PC_USER": org.users, "PC_GROUP": org.groups, "PC_OAUTH_CLIENT": org.oauth_clients}[kind].get(
         subject_id
     )
-    if rec is None or rec.get("state") == "deleted":
+    if rec is None or rec.get("state") == "deleted" or (ref and not org.settled(subject_id)):
         raise not_found("subject", subject_id)
     return kind, rec
 

@@ -77,13 +77,14 @@ def delete(org: Org, d: dict, force: bool) -> None:
             "division.not.empty",
         )
     if force:
-        for u in org.users.values():
-            if u["divisionId"] == d["id"] and u["state"] != "deleted":
-                u["state"] = "deleted"
-                org.index_user(u)
-        for qid in [q for q, rec in org.queues.items() if rec["divisionId"] == d["id"]]:
-            del org.queues[qid]
-            org.queue_members.pop(qid, None)
+        from ..queues.models import delete as delete_queue  # imported late: both embed division refs
+        from ..users.models import delete as delete_user
+
+        # deleted as their own DELETE would: no grant, membership or queue seat outlives them
+        for u in [u for u in org.users.values() if u["divisionId"] == d["id"] and u["state"] != "deleted"]:
+            delete_user(org, u)
+        for q in [q for q in org.queues.values() if q["divisionId"] == d["id"]]:
+            delete_queue(org, q)
     for subject, grants in org.grants.items():
         for key in [k for k in grants if k[1] == d["id"]]:
             del grants[key]
@@ -103,16 +104,17 @@ def move_objects(org: Org, target: dict, object_type: str, ids: list[str]) -> No
     missing = [i for i in ids if i not in store or (object_type == "USER" and store[i]["state"] == "deleted")]
     if missing:
         raise bad_request(f"Unknown {object_type} ids: {', '.join(missing[:10])}", "invalid.value")
+    from ..queues.models import move as move_queue  # queues embed division refs: imported late
+
     for i in ids:
         obj = store[i]
         if obj["divisionId"] == target["id"]:
             continue
-        old = obj["divisionId"]
-        obj["divisionId"] = target["id"]
         if object_type == "USER":
+            old = obj["divisionId"]
+            obj["divisionId"] = target["id"]
             obj["version"] += 1
             org.record(i, "user.division", fromDivisionId=old, toDivisionId=target["id"])
         else:
-            for uid in list(org.queue_members.get(i, ())):
-                org.record(uid, "queue.division", queueId=i, fromDivisionId=old, toDivisionId=target["id"])
+            move_queue(org, obj, target["id"])
     org.touch(authz=True)

@@ -70,15 +70,19 @@ async def update_client(req: Request) -> Response:
     o = org(req)
     rec = m.get_client(o, req.path_params["clientId"])
     body = await json_body(req)
-    rec["name"] = want_str(body, "name")
+    # validate everything first: a refused update changes nothing
+    changes: dict = {"name": want_str(body, "name")}
     if "roleDivisions" in body:
-        rec["roleDivisions"] = m.validate_role_divisions(o, body["roleDivisions"])
+        changes["roleDivisions"] = m.validate_role_divisions(o, body["roleDivisions"])
     if "accessTokenValiditySeconds" in body:
-        rec["accessTokenValiditySeconds"] = m.check_ttl(body["accessTokenValiditySeconds"])
+        changes["accessTokenValiditySeconds"] = m.check_ttl(body["accessTokenValiditySeconds"])
     if "description" in body:
-        rec["description"] = body["description"] or ""
-    if body.get("state") in ("active", "inactive"):
-        rec["state"] = body["state"]
+        changes["description"] = want_str(body, "description", required=False) or ""
+    if body.get("state") is not None:
+        if body["state"] not in ("active", "inactive"):
+            raise m.bad_request("state must be active or inactive.", "invalid.value")
+        changes["state"] = body["state"]
+    rec.update(changes)
     rec["dateModified"] = m.now_iso()
     o.touch(authz=True)
     return ok(m.render(rec))

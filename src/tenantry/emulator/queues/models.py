@@ -109,10 +109,21 @@ def _record_group_members(org: Org, q: dict, groups: list[str], event: str) -> N
             org.record(uid, event, queueId=q["id"], viaGroup=gid)
 
 
-def update(org: Org, q: dict, name: str, groups: list[str], description: str | None) -> dict:
+def update(
+    org: Org,
+    q: dict,
+    name: str,
+    groups: list[str],
+    description: str | None,
+    *,
+    division_id: str | None = None,
+) -> dict:
+    """Everything is checked before anything changes; a move to another division is recorded."""
     other = by_name(org, name)
     if other and other["id"] != q["id"]:
         raise conflict(f"A queue named {name!r} already exists.", "general.conflict")
+    if division_id is not None:
+        move(org, q, division_id)
     old = q["memberGroups"]
     q["name"] = name
     q["memberGroups"] = groups
@@ -123,6 +134,21 @@ def update(org: Org, q: dict, name: str, groups: list[str], description: str | N
     _record_group_members(org, q, [g for g in groups if g not in old], "queue.member.add")
     org.touch(authz=True)
     return q
+
+
+def move(org: Org, q: dict, division_id: str) -> None:
+    """A queue changes division: every member, direct or through a bound group, changes access."""
+    old_division = q["divisionId"]
+    if division_id == old_division:
+        return
+    q["divisionId"] = division_id
+    members = dict.fromkeys(org.queue_members.get(q["id"], ()))
+    for gid in q["memberGroups"]:
+        members.update(dict.fromkeys(org.group_members.get(gid, ())))
+    for uid in members:
+        org.record(
+            uid, "queue.division", queueId=q["id"], fromDivisionId=old_division, toDivisionId=division_id
+        )
 
 
 def delete(org: Org, q: dict) -> None:

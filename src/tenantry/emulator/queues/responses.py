@@ -77,11 +77,10 @@ async def update_queue(req: Request) -> Response:
     if division_id != q["divisionId"]:
         caller(req).require("routing:queue:edit", division_id)
         o.division(division_id, ref=True)
-        q["divisionId"] = division_id
-    q = m.update(
-        o, q, want_str(body, "name"), m.member_groups(o, body.get("memberGroups")), body.get("description")
-    )
-    return ok(m.render(o, q))
+    name = want_str(body, "name")
+    groups = m.member_groups(o, body.get("memberGroups"))
+    description = want_str(body, "description", required=False)
+    return ok(m.render(o, m.update(o, q, name, groups, description, division_id=division_id)))
 
 
 async def delete_queue(req: Request) -> Response:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ..divisions.models import ref as division_ref
-from ..errors import bad_request, conflict, not_found
+from ..errors import bad_request, conflict
 from ..org import Org, new_id, now_iso
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -104,8 +104,9 @@ def patch(org: Org, u: dict, body: dict) -> dict:
             raise bad_request(f"{field} must be a string.", "invalid.value")
     if "manager" in body and body["manager"] is not None:
         mid = body["manager"].get("id") if isinstance(body["manager"], dict) else body["manager"]
-        if mid not in org.users:
-            raise not_found("user", str(mid))
+        if not isinstance(mid, str):
+            raise bad_request("manager must be a user id or an object with one.", "invalid.value")
+        org.user(mid)  # 404 for unknown or deleted users
         u["managerId"] = mid
     old_email, old_state = u["email"], u["state"]
     for field in ("name", "email", "title", "department", "state"):
@@ -139,6 +140,35 @@ def delete(org: Org, u: dict) -> None:
     org.index_user(u)
     org.record(uid, "user.state", state="deleted")
     org.touch(authz=True)
+
+
+# the platform's criterion types (the SDK's UserSearchCriteria); `matches` implements the first three
+SEARCH_TYPES = (
+    "EXACT", "CONTAINS", "STARTS_WITH", "REGEX", "TERM", "TERMS", "REQUIRED_FIELDS", "MATCH_ALL",
+    "QUERY_STRING", "RANGE", "LESS_THAN", "LESS_THAN_EQUAL_TO", "GREATER_THAN", "GREATER_THAN_EQUAL_TO",
+)  # fmt: skip
+
+
+def check_criterion(i: int, criterion: object) -> dict:
+    """One users/search criterion, its shape checked before anything is matched."""
+    scalar = (str, int, float)
+    where = f"query[{i}]"
+    if not isinstance(criterion, dict):
+        raise bad_request(f"{where} must be an object.", "invalid.value")
+    kind = criterion.get("type")
+    if kind is not None and (not isinstance(kind, str) or kind.upper() not in SEARCH_TYPES):
+        raise bad_request(f"{where}.type must be one of {', '.join(SEARCH_TYPES)}.", "invalid.value")
+    fields = criterion.get("fields")
+    if fields is not None and (not isinstance(fields, list) or not all(isinstance(f, str) for f in fields)):
+        raise bad_request(f"{where}.fields must be an array of field names.", "invalid.value")
+    if "value" in criterion and not isinstance(criterion["value"], scalar):
+        raise bad_request(f"{where}.value must be a string or a number.", "invalid.value")
+    values = criterion.get("values")
+    if values is not None and (
+        not isinstance(values, list) or not all(isinstance(v, scalar) for v in values)
+    ):
+        raise bad_request(f"{where}.values must be an array of strings.", "invalid.value")
+    return criterion
 
 
 def matches(u: dict, criterion: dict) -> bool:

@@ -127,8 +127,9 @@ def _search(req: Request, body: dict) -> dict:
     if not isinstance(number, int) or number < 1:
         raise bad_request("pageNumber must be at least 1.", "invalid.value")
     query = body.get("query") or []
-    if not isinstance(query, list) or not all(isinstance(q, dict) for q in query):
+    if not isinstance(query, list):
         raise bad_request("query must be an array of criteria.", "invalid.value")
+    query = [m.check_criterion(i, q) for i, q in enumerate(query)]
     states = {"active"}
     for q in query:
         if "state" in (q.get("fields") or []):
