@@ -303,6 +303,7 @@ class ApplyResult:
     stopped_after: str | None = None
     seconds: float = 0.0
     secret_files: list[str] = field(default_factory=list)
+    client: dict[str, int] = field(default_factory=dict)  # the client's counters: calls, retries, 429s
 
     @property
     def ok(self) -> bool:
@@ -318,6 +319,7 @@ class ApplyResult:
             "stopped_after_phase": self.stopped_after,
             "seconds": round(self.seconds, 3),
             "secret_files": self.secret_files,
+            "client": self.client,
         }
 
 

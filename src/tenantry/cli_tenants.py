@@ -259,6 +259,9 @@ async def _apply(
             local_worker=local_worker,
             quiet=as_json,
         )
+        counters = client.metrics.snapshot()
+        keep = ("total_calls", "total_retries", "rate_limited", "tokens_minted")
+        result.client = {k: counters[k] for k in keep}
         moved = {e: b.target for b in plan.batches if b.op == "user.move" for e in b.items}
         wrong: list[str] = []
         if verify_moves and moved and result.ok:
