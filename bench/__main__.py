@@ -7,7 +7,7 @@ import platform
 import sys
 import time
 
-BENCHES = ("bench_emulator", "bench_client")
+BENCHES = ("bench_emulator", "bench_client", "bench_plan", "bench_audit", "bench_onboarding")
 
 
 def main(argv: list[str]) -> int:

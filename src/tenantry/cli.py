@@ -22,16 +22,16 @@ app.add_typer(emulator_app, name="emulator")
 console = Console(stderr=True)
 
 
-def _mount_optional() -> None:
-    """Commands whose modules land in their own issues; the CLI works without them."""
-    try:
-        from .cli_doctor import doctor_command
-    except ImportError:
-        return
+def _mount() -> None:
+    """Commands that live in their own modules."""
+    from .cli_audit import audit_command
+    from .cli_doctor import doctor_command
+
     app.command("doctor")(doctor_command)
+    app.command("audit")(audit_command)
 
 
-_mount_optional()
+_mount()
 
 
 @app.command()

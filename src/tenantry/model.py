@@ -63,6 +63,7 @@ class Role:
     id: str
     name: str
     policies: tuple[Policy, ...] = ()
+    default: bool = False  # the platform grants it to every new user in their home division
 
     def allows(self, permission: str) -> bool:
         return any(p.allows(permission) for p in self.policies)

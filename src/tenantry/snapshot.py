@@ -24,6 +24,7 @@ def _role(r: Any) -> Role:
         r.id,
         r.name,
         tuple(Policy(p.domain, p.entity_name, tuple(p.action_set)) for p in r.permission_policies),
+        bool(r.default),
     )
 
 
@@ -104,6 +105,9 @@ async def read_snapshot(client: GenesysClient, *, progress: Progress | None = No
             frozenset(m.id for m in mem if (m.member_by or "user") == "user"),
         )
     for sid, gs in held.items():
-        target = snap.group_grants if kinds.get(sid) == "PC_GROUP" or sid in snap.groups else snap.user_grants
+        kind = kinds.get(sid)
+        if kind == "PC_OAUTH_CLIENT" or sid in snap.oauth_clients:
+            continue  # a client's grants are its roleDivisions, read above
+        target = snap.group_grants if kind == "PC_GROUP" or sid in snap.groups else snap.user_grants
         target[sid] = frozenset(gs)
     return snap

@@ -1,0 +1,91 @@
+"""The JSON report: `{schema, summary, findings, access, matrix}`, documented in SCHEMA.md.
+
+Stable keys, no secrets, ids and names side by side so a consumer needs no second lookup.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import TextIO
+
+from ..audit import AccessRow, AuditResult, Finding, Ref, access_matrix
+from .common import summary
+
+SCHEMA = "tenantry.audit/1"
+
+
+def _ref(r: Ref | None, with_type: bool = True) -> dict | None:
+    if r is None:
+        return None
+    return {"type": r.type, "id": r.id, "name": r.name} if with_type else {"id": r.id, "name": r.name}
+
+
+def finding_json(f: Finding) -> dict:
+    return {
+        "rule": f.rule,
+        "rule_name": f.rule_info.name,
+        "severity": f.severity,
+        "subject": _ref(f.subject),
+        "tenant": f.tenant,
+        "division": _ref(f.division, with_type=False),
+        "role": _ref(f.role, with_type=False),
+        "path": f.path,
+        "via": _ref(f.via),
+        "member": _ref(f.member),
+        "why": f.why,
+        "why_it_matters": f.rule_info.why,
+        "fix": f.fix,
+    }
+
+
+def matrix_json(result: AuditResult) -> dict:
+    m = access_matrix(result)
+    return {
+        "rows": m.rows,
+        "columns": [
+            {"id": c.id, "name": c.name, "tenant": result.tenancy.of_division.get(c.id)} for c in m.columns
+        ],
+        "cells": [
+            [
+                {"view": cell.view, "change": cell.change, "kind": cell.kind}
+                for cell in (m.cells[(row, c.id)] for c in m.columns)
+            ]
+            for row in m.rows
+        ],
+    }
+
+
+def to_json(result: AuditResult, *, generated_at: str = "") -> dict:
+    """The report as one dict (for tests and small orgs); `render_json` streams the same document."""
+    return {
+        "schema": SCHEMA,
+        "summary": summary(result, generated_at),
+        "findings": [finding_json(f) for f in result.findings],
+        "access": [row._asdict() for row in result.access],
+        "matrix": matrix_json(result),
+    }
+
+
+def _dump(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
+def write_json(result: AuditResult, out: TextIO, *, generated_at: str = "") -> None:
+    """Stream the document: one finding or access row a line, so a 50,000-user report never exists
+    twice in memory (as objects and as text) and still diffs and greps line by line."""
+    fields = AccessRow._fields
+    head = json.dumps(summary(result, generated_at), ensure_ascii=False, indent=1)
+    out.write(f'{{"schema": {_dump(SCHEMA)},\n"summary": {head},\n"findings": [')
+    for i, f in enumerate(result.findings):
+        out.write(("\n " if i == 0 else ",\n ") + _dump(finding_json(f)))
+    out.write('\n],\n"access": [')
+    for i, row in enumerate(result.access):
+        out.write(("\n " if i == 0 else ",\n ") + _dump(dict(zip(fields, row, strict=True))))
+    out.write(f'\n],\n"matrix": {_dump(matrix_json(result))}}}\n')
+
+
+def render_json(result: AuditResult, *, generated_at: str = "") -> str:
+    buf = io.StringIO()
+    write_json(result, buf, generated_at=generated_at)
+    return buf.getvalue()
