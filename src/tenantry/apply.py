@@ -157,6 +157,15 @@ def _save_secret(ctx: Context, name: str, client_id: str, secret: str) -> str | 
     return str(path)
 
 
+# membership ops: the kind of object the batch targets and the bulk call that changes it
+MEMBERSHIP: dict[str, tuple[str, Callable[..., Any]]] = {
+    "group.members.add": ("group", groups.add_group_members),
+    "group.members.remove": ("group", groups.remove_group_members),
+    "queue.members.add": ("queue", queues.add_queue_members),
+    "queue.members.remove": ("queue", queues.remove_queue_members),
+}
+
+
 async def run_batch(ctx: Context, b: Batch) -> dict[str, Any]:
     """One batch: one API write in the normal case. Returns what the journal keeps (ids, no secrets)."""
     ctx.guard.check(b)
@@ -221,23 +230,12 @@ async def run_batch(ctx: Context, b: Batch) -> dict[str, Any]:
             access_token_validity_seconds=spec["ttl"],
         )
         return {}
-    if op in ("group.members.add", "group.members.remove"):
-        gid = await r.get("group", b.target)
-        ids = await r.user_ids(items, required=op.endswith("add"))
+    if op in MEMBERSHIP:
+        kind, change = MEMBERSHIP[op]
+        adding = op.endswith("add")
+        ids = await r.user_ids(items, required=adding)
         if ids:
-            if op.endswith("add"):
-                await groups.add_group_members(c, gid, ids)
-            else:
-                await groups.remove_group_members(c, gid, ids)
-        return {"count": len(ids)}
-    if op in ("queue.members.add", "queue.members.remove"):
-        qid = await r.get("queue", b.target)
-        ids = await r.user_ids(items, required=op.endswith("add"))
-        if ids:
-            if op.endswith("add"):
-                await queues.add_queue_members(c, qid, ids)
-            else:
-                await queues.remove_queue_members(c, qid, ids)
+            await change(c, await r.get(kind, b.target), ids)
         return {"count": len(ids)}
     if op in ("user.grants.add", "user.grants.remove"):
         uid = await r.get("user", b.target, required=op.endswith("add"))

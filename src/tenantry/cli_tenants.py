@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import json
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -165,23 +166,22 @@ def apply_command(
     journal: JournalOpt = None,
 ) -> None:
     """Apply a fresh plan (after confirmation) or a saved one (refused if the org changed since)."""
+    opts = ApplyOptions(
+        plan_file,
+        config,
+        people,
+        auto_approve,
+        allow_mass_revoke,
+        as_json,
+        concurrency,
+        local_worker,
+        verify_moves,
+        profile,
+        target,
+        journal,
+    )
     try:
-        result, moved_wrong = asyncio.run(
-            _apply(
-                plan_file,
-                config,
-                people,
-                auto_approve,
-                allow_mass_revoke,
-                as_json,
-                concurrency,
-                local_worker,
-                verify_moves,
-                profile,
-                target,
-                journal,
-            )
-        )
+        result, moved_wrong = asyncio.run(_apply(opts))
     except InputError as exc:
         raise _fail(str(exc)) from None
     except (ConfigError, GenesysError, Refused, ValueError, TimeoutError) as exc:
@@ -198,20 +198,31 @@ def apply_command(
         raise typer.Exit(1)
 
 
-async def _apply(
-    plan_file,
-    config,
-    people,
-    auto_approve,
-    allow_mass_revoke,
-    as_json,
-    concurrency,
-    local_worker,
-    verify_moves,
-    profile,
-    target,
-    journal,
-) -> tuple[ApplyResult | None, list[str]]:
+@dataclass(frozen=True)
+class ApplyOptions:
+    plan_file: Path | None
+    config: Path | None
+    people: Path | None
+    auto_approve: bool
+    allow_mass_revoke: bool
+    as_json: bool
+    concurrency: int
+    local_worker: bool
+    verify_moves: bool
+    profile: str | None
+    target: str | None
+    journal: str | None
+
+
+async def _apply(o: ApplyOptions) -> tuple[ApplyResult | None, list[str]]:
+    plan_file, config, people, journal, profile, target = (
+        o.plan_file,
+        o.config,
+        o.people,
+        o.journal,
+        o.profile,
+        o.target,
+    )
     run_id = None
     if plan_file is not None:
         try:
@@ -235,18 +246,18 @@ async def _apply(
         if plan.errors:
             await client.aclose()
             raise InputError(plan.errors)
-        if not as_json:
+        if not o.as_json:
             print_plan(out, plan)
         if not plan.changes:
             await client.aclose()
             return ApplyResult(run_id="", done=0), []
-        _check_mass_revoke(plan, allow_mass_revoke)
-        if not auto_approve and not typer.confirm("Apply these changes?", default=False):
+        _check_mass_revoke(plan, o.allow_mass_revoke)
+        if not o.auto_approve and not typer.confirm("Apply these changes?", default=False):
             await client.aclose()
             err.print("Nothing applied.")
             return None, []
     if plan_file is not None:
-        _check_mass_revoke(plan, allow_mass_revoke)
+        _check_mass_revoke(plan, o.allow_mass_revoke)
     jr.mark_interrupted()
     try:
         result = await _execute(
@@ -255,16 +266,16 @@ async def _apply(
             snap,
             jr,
             run_id=run_id,
-            concurrency=concurrency,
-            local_worker=local_worker,
-            quiet=as_json,
+            concurrency=o.concurrency,
+            local_worker=o.local_worker,
+            quiet=o.as_json,
         )
         counters = client.metrics.snapshot()
         keep = ("total_calls", "total_retries", "rate_limited", "tokens_minted")
         result.client = {k: counters[k] for k in keep}
         moved = {e: b.target for b in plan.batches if b.op == "user.move" for e in b.items}
         wrong: list[str] = []
-        if verify_moves and moved and result.ok:
+        if o.verify_moves and moved and result.ok:
             from .snapshot import read_snapshot
 
             wrong = verify(await read_snapshot(client), moved)

@@ -257,32 +257,18 @@ class _Builder:
     def check_roles(self) -> None:
         roles = {r.name.lower() for r in self.snap.roles.values()}
         for key, t in self.config.tenants.items():
-            for gkey, g in t.groups.items():
-                for i, r in enumerate(g.roles):
+            where = [(f"groups.{gkey}", g.roles) for gkey, g in t.groups.items()]
+            where += [(f"oauth_clients.{i}", c.roles) for i, c in enumerate(t.oauth_clients)]
+            where += [(f"staff.{i}", s.roles) for i, s in enumerate(t.staff)]
+            for path, names in where:
+                for i, r in enumerate(names):
                     if r.lower() not in roles:
                         self.plan.errors.append(
                             self.config.problem(
-                                f"tenants.{key}.groups.{gkey}.roles.{i}",
-                                f"role {r!r} does not exist in the org",
-                            )
-                        )
-            for ci, c in enumerate(t.oauth_clients):
-                for i, r in enumerate(c.roles):
-                    if r.lower() not in roles:
-                        self.plan.errors.append(
-                            self.config.problem(
-                                f"tenants.{key}.oauth_clients.{ci}.roles.{i}",
-                                f"role {r!r} does not exist in the org",
+                                f"tenants.{key}.{path}.roles.{i}", f"role {r!r} does not exist in the org"
                             )
                         )
             for si, s in enumerate(t.staff):
-                for i, r in enumerate(s.roles):
-                    if r.lower() not in roles:
-                        self.plan.errors.append(
-                            self.config.problem(
-                                f"tenants.{key}.staff.{si}.roles.{i}", f"role {r!r} does not exist in the org"
-                            )
-                        )
                 if s.email not in self.users and s.email not in self.desired.users:
                     self.plan.errors.append(
                         self.config.problem(
