@@ -1,0 +1,65 @@
+"""`tenantry doctor`: a pass/fail table of what tenantry needs from the target org.
+
+Exit codes: 0 all checks pass, 1 a check failed, 2 the credentials are missing or wrong (one
+sentence, no traceback). The lead mounts it with `app.command("doctor")(doctor_command)`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from .genesys.config import load_settings
+from .genesys.doctor import DoctorReport, run_doctor
+from .genesys.errors import ConfigError
+
+
+def doctor_command(
+    profile: Annotated[
+        str | None, typer.Option("--profile", "-p", help="Named profile in the Genesys config file.")
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="Genesys config file (TOML or YAML) holding profiles.")
+    ] = None,
+    target: Annotated[
+        str | None,
+        typer.Option(
+            "--target", help="Region (eu-west-1), domain or URL; overrides profile and environment."
+        ),
+    ] = None,
+) -> None:
+    """Check the target, credentials, token, permissions and rate-limit headers."""
+    out, err = Console(), Console(stderr=True)
+    try:
+        settings = load_settings(profile, config, target=target)
+    except ConfigError as exc:
+        err.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
+        raise typer.Exit(2) from None
+    report = asyncio.run(run_doctor(settings))
+    out.print(render(report))
+    if report.credentials_error:
+        err.print(f"[red]error:[/red] {escape(report.credentials_error)}", soft_wrap=True)
+        raise typer.Exit(2)
+    if not report.ok:
+        failed = sum(not c.ok for c in report.checks)
+        err.print(f"[red]{failed} check(s) failed.[/red]")
+        raise typer.Exit(1)
+    out.print("[green]All checks passed.[/green]")
+
+
+def render(report: DoctorReport) -> Table:
+    table = Table(title="tenantry doctor", show_lines=False)
+    table.add_column("check")
+    table.add_column("client")
+    table.add_column("result")
+    table.add_column("detail", overflow="fold")
+    for check in report.checks:
+        verdict = "[green]pass[/green]" if check.ok else "[red]FAIL[/red]"
+        table.add_row(check.name, escape(check.client_id), verdict, escape(check.detail))
+    return table

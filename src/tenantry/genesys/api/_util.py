@@ -1,0 +1,37 @@
+"""Small helpers shared by the API areas."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any, TypeVar
+
+from ..errors import NotFoundError
+from ..http import GenesysClient
+
+T = TypeVar("T")
+
+
+def chunks(items: Sequence[T], size: int) -> Iterator[list[T]]:
+    """Split a bulk change into calls the platform accepts (≤ size items each), keeping order."""
+    unique = list(dict.fromkeys(items))
+    for start in range(0, len(unique), size):
+        yield unique[start : start + size]
+
+
+def camel(name: str) -> str:
+    """snake_case keyword -> the API's camelCase field name."""
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+async def delete(client: GenesysClient, template: str, path: dict[str, str], **kwargs: Any) -> bool:
+    """DELETE, reporting False when the object was already gone.
+
+    Deleting converges on "absent", so a 404 (someone else deleted it, or our own earlier attempt
+    whose answer was lost) is success, not an error.
+    """
+    try:
+        await client.request("DELETE", template, path=path, **kwargs)
+    except NotFoundError:
+        return False
+    return True

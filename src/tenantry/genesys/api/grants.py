@@ -1,0 +1,61 @@
+"""Grants (role x division) of a subject, changed in one bulk call per subject.
+
+Bulk add/remove/replace state the wanted result rather than a step, so sending one twice is
+harmless: they are retried like reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..http import GenesysClient
+from ..models import RoleDivision, Subject
+
+SUBJECT = "/api/v2/authorization/subjects/{subjectId}"
+SUBJECT_TYPES = ("PC_USER", "PC_GROUP", "PC_OAUTH_CLIENT")
+
+
+async def get_subject(client: GenesysClient, subject_id: str) -> Subject:
+    return Subject.model_validate(await client.get(SUBJECT, path={"subjectId": subject_id}))
+
+
+def _body(grants: Iterable[RoleDivision]) -> dict:
+    unique = {(g.role_id, g.division_id) for g in grants}
+    return {"grants": [{"roleId": r, "divisionId": d} for r, d in sorted(unique)]}
+
+
+async def _bulk(
+    client: GenesysClient,
+    action: str,
+    subject_id: str,
+    grants: Iterable[RoleDivision],
+    subject_type: str | None,
+) -> None:
+    if subject_type is not None and subject_type not in SUBJECT_TYPES:
+        raise ValueError(f"subject_type must be one of {SUBJECT_TYPES}")
+    await client.request(
+        "POST",
+        SUBJECT + "/" + action,
+        path={"subjectId": subject_id},
+        params={"subjectType": subject_type} if subject_type else None,
+        json=_body(grants),
+        idempotent=True,
+    )
+
+
+async def bulk_add(
+    client: GenesysClient, subject_id: str, grants: Iterable[RoleDivision], subject_type: str = "PC_USER"
+) -> None:
+    await _bulk(client, "bulkadd", subject_id, grants, subject_type)
+
+
+async def bulk_remove(client: GenesysClient, subject_id: str, grants: Iterable[RoleDivision]) -> None:
+    """Fails whole if any role or division in it no longer exists (re-read the subject first)."""
+    await _bulk(client, "bulkremove", subject_id, grants, None)
+
+
+async def bulk_replace(
+    client: GenesysClient, subject_id: str, grants: Iterable[RoleDivision], subject_type: str = "PC_USER"
+) -> None:
+    """Make the subject hold exactly these grants (an empty list revokes everything)."""
+    await _bulk(client, "bulkreplace", subject_id, grants, subject_type)

@@ -1,0 +1,369 @@
+"""The request core: the one place where tenantry talks HTTP to Genesys Cloud.
+
+Every call goes through `GenesysClient.request`, which picks a pool member (token + budget),
+sends, learns from the rate headers, logs one line, counts, and decides what a failure means:
+
+* 429, 5xx, timeouts and resets are retried with exponential backoff and full jitter, bounded
+  by attempts and elapsed time; a 429 that the rate headers show as the token's budget running
+  out pauses that token for Retry-After, any other 429 delays just that request.
+* A non-idempotent create is never blindly retried: `create` looks the object up by its natural
+  key first, so a retry cannot make a duplicate.
+* 409 on a versioned update: `update_versioned` re-reads, re-applies the intended change, retries.
+* 404 on an object this client created moments ago is retried for a bounded time.
+* 401 refreshes the token once; any other 4xx is final and raised as a typed GenesysError.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json as jsonlib
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import httpx
+
+from .auth import TokenProvider
+from .budget import RateBudget
+from .config import Credentials, GenesysSettings
+from .errors import (
+    ConflictError,
+    GenesysError,
+    OutcomeUnknownError,
+    TransportError,
+    error_from_response,
+)
+from .log import log_request
+from .metrics import Metrics
+from .pool import ClientPool, PoolMember
+from .regions import Target
+from .retry import RetryPolicy, is_retryable_status
+
+T = TypeVar("T")
+Params = Mapping[str, Any] | None
+
+
+class GenesysClient:
+    """An async client for one Genesys Cloud org, over one or more OAuth clients."""
+
+    def __init__(
+        self,
+        target: Target,
+        credentials: Sequence[Credentials],
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        rate_limit: int = 300,
+        rate_window: float = 60.0,
+        max_concurrency: int = 8,
+        learn_rate_limit: bool = True,
+        metrics: Metrics | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.target = target
+        self.metrics = metrics or Metrics()
+        self.retry = retry or RetryPolicy()
+        self._clock = clock
+        if not credentials:
+            raise ValueError("GenesysClient needs at least one OAuth client")
+
+        def member(creds: Credentials) -> PoolMember:
+            # Each member has its own connection pool: httpcore scans every connection of a pool
+            # on every request, so one shared pool grows slower with every member added.
+            http = httpx.AsyncClient(
+                transport=transport,
+                timeout=timeout,
+                limits=httpx.Limits(
+                    max_connections=max_concurrency + 2, max_keepalive_connections=max_concurrency + 2
+                ),
+                headers={"Accept": "application/json", "User-Agent": "tenantry"},
+            )
+            return PoolMember(
+                TokenProvider(http, target.token_url, creds, metrics=self.metrics, clock=clock),
+                RateBudget(
+                    rate_limit,
+                    rate_window,
+                    max_concurrency=max_concurrency,
+                    learn=learn_rate_limit,
+                    clock=clock,
+                ),
+                http,
+            )
+
+        self.pool = ClientPool([member(c) for c in credentials])
+        self._recent: dict[str, float] = {}
+
+    @classmethod
+    def from_settings(cls, settings: GenesysSettings, **kwargs: Any) -> GenesysClient:
+        kwargs.setdefault("rate_limit", settings.rate_limit)
+        kwargs.setdefault("rate_window", settings.rate_window)
+        return cls(settings.target, settings.clients, **kwargs)
+
+    async def __aenter__(self) -> GenesysClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        for m in self.pool.members:
+            await m.http.aclose()
+
+    # -- the core -------------------------------------------------------------------------
+
+    async def request(
+        self,
+        method: str,
+        template: str,
+        *,
+        path: Mapping[str, str] | None = None,
+        params: Params = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
+        retry_404_for: float | None = None,
+    ) -> httpx.Response:
+        """Send one logical request, retrying what is safe to retry; raise a typed error otherwise.
+
+        `idempotent` defaults to True for every method but POST; pass True for POSTs that only
+        read (searches, queries) or that set a state (bulk grant and membership changes).
+        """
+        url = self.target.api_base + _fill(template, path)
+        safe = method != "POST" if idempotent is None else idempotent
+        started = self._clock()
+        attempt = 0
+        refreshed = False
+        uncertain = False  # an earlier attempt may have taken effect
+        while True:
+            attempt += 1
+            member = self.pool.choose()
+            try:
+                token = await member.tokens.get()
+            except BaseException:
+                member.budget.unclaim()
+                raise
+            response, failure, sent, wait = await self._send(
+                member, token, method, url, template, params, json, headers, attempt
+            )
+            if response is not None and response.is_success:
+                if method == "DELETE":
+                    self._forget(url)
+                return response
+            delay = self.retry.backoff(attempt)
+            if response is None:
+                reason = failure
+                error: GenesysError = TransportError(
+                    None, failure, f"no answer ({failure})", method=method, path=template
+                )
+                if sent and not safe:
+                    raise OutcomeUnknownError(
+                        None,
+                        failure,
+                        f"no answer ({failure}); the write may have taken effect",
+                        method=method,
+                        path=template,
+                    )
+            else:
+                status = response.status_code
+                reason = str(status)
+                error = error_from_response(response, method, template)
+                if status == 401 and not refreshed:
+                    refreshed = True
+                    member.tokens.invalidate(token)
+                    delay = 0.0
+                elif is_retryable_status(status):
+                    # A 429 is answered before the request is processed: safe to send again.
+                    if not safe and status != 429:
+                        raise OutcomeUnknownError(
+                            status,
+                            error.code,
+                            f"{error.message}; the write may have taken effect",
+                            error.correlation_id,
+                            method=method,
+                            path=template,
+                        )
+                    if status == 429:
+                        # Out of budget: the token is paused and the slot waits it out.
+                        # Otherwise (another limiter) only this request waits Retry-After.
+                        delay = wait + self.retry.backoff(1) if wait else min(delay, 0.05)
+                elif (
+                    status == 404
+                    and not (method == "DELETE" and uncertain)  # our earlier attempt deleted it
+                    and self._still_fresh(url, json, started, retry_404_for)
+                ):
+                    reason = "404-fresh"
+                else:
+                    raise error
+            uncertain = uncertain or (sent and (response is None or response.status_code >= 500))
+            elapsed = self._clock() - started
+            if attempt >= self.retry.max_attempts or elapsed + delay > self.retry.max_elapsed:
+                raise error
+            self.metrics.record_retry(method, template, reason)
+            if delay > 0:
+                await asyncio.sleep(delay)
+
+    async def _send(
+        self,
+        member: PoolMember,
+        token: str,
+        method: str,
+        url: str,
+        template: str,
+        params: Params,
+        json: Any,
+        headers: Mapping[str, str] | None,
+        attempt: int,
+    ) -> tuple[httpx.Response | None, str, bool, float]:
+        """One HTTP exchange within the member's budget.
+
+        Returns (response, failure kind, whether it was sent, how long this request must wait
+        before a retry because of a 429 that did not pause the whole token).
+        """
+        request_headers = {"Authorization": f"Bearer {token}"}
+        if headers:
+            request_headers.update(headers)
+        response: httpx.Response | None = None
+        failure = ""
+        sent = True
+        wait = 0.0
+        async with member.budget.slot(claimed=True):
+            t0 = self._clock()
+            try:
+                response = await member.http.request(
+                    method, url, params=params, json=json, headers=request_headers
+                )
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout):
+                failure, sent = "connect", False
+            except httpx.TimeoutException:
+                failure = "timeout"
+            except httpx.TransportError:
+                failure = "reset"
+            latency = self._clock() - t0
+            if response is not None:
+                wait = member.budget.observe(response.headers, response.status_code)
+        status: int | str = response.status_code if response is not None else failure
+        correlation_id = response.headers.get("ININ-Correlation-Id") if response is not None else None
+        log_request(method, template, status, attempt, latency, correlation_id, member.client_id)
+        self.metrics.record_call(method, template, status)
+        return response, failure, sent, wait
+
+    async def probe(self) -> int:
+        """The HTTP status the API host answers without a token (doctor: is the target there?)."""
+        response = await self.pool.members[0].http.get(
+            self.target.api_base + "/api/v2/authorization/divisions/home"
+        )
+        return response.status_code
+
+    # -- eventual consistency -------------------------------------------------------------
+
+    def remember_created(self, object_id: str | None) -> None:
+        """Note an id this client just created, so that a 404 naming it is retried for a while."""
+        if object_id:
+            self._recent[object_id] = self._clock()
+
+    def _forget(self, url: str) -> None:
+        """A deleted object is not 'not yet visible' any more: stop retrying 404s naming it."""
+        for object_id in [i for i in self._recent if i in url]:
+            del self._recent[object_id]
+
+    def _still_fresh(self, url: str, body: Any, started: float, explicit: float | None) -> bool:
+        now = self._clock()
+        if explicit is not None and now < started + explicit:
+            return True
+        window = self.retry.fresh_404_window
+        for object_id, created in list(self._recent.items()):
+            if created + window < now:
+                del self._recent[object_id]
+        if not self._recent:
+            return False
+        text = url if body is None else url + jsonlib.dumps(body)
+        return any(object_id in text for object_id in self._recent)
+
+    # -- conveniences ---------------------------------------------------------------------
+
+    async def call(self, method: str, template: str, **kwargs: Any) -> Any:
+        """`request` and return the decoded JSON body (None for an empty answer)."""
+        response = await self.request(method, template, **kwargs)
+        if not response.content:
+            return None
+        return response.json()
+
+    async def get(self, template: str, **kwargs: Any) -> Any:
+        return await self.call("GET", template, **kwargs)
+
+    async def create(
+        self,
+        template: str,
+        body: Any,
+        *,
+        lookup: Callable[[], Awaitable[dict[str, Any] | None]],
+        path: Mapping[str, str] | None = None,
+        params: Params = None,
+    ) -> dict[str, Any]:
+        """POST a new object without ever making a duplicate.
+
+        When an attempt ends without a clear answer (timeout, reset, 5xx, 429), the object may or
+        may not exist; `lookup` (by the natural key: email, name, externalId) decides, and only
+        if it finds nothing is the create sent again.
+        """
+        attempt = 0
+        uncertain = False
+        while True:
+            attempt += 1
+            try:
+                data = await self.call(
+                    "POST", template, path=path, params=params, json=body, idempotent=False
+                )
+                self.remember_created(data.get("id") if isinstance(data, dict) else None)
+                return data
+            except OutcomeUnknownError as exc:
+                uncertain, error, reason = True, exc, "unknown-outcome"
+            except ConflictError as exc:
+                if not uncertain:
+                    raise
+                error, reason = exc, "409-after-unknown"
+            found = await lookup()
+            if found is not None:
+                self.metrics.record_retry("POST", template, f"found-after-{reason}")
+                self.remember_created(found.get("id"))
+                return found
+            if isinstance(error, ConflictError) or attempt >= self.retry.max_attempts:
+                raise error
+            self.metrics.record_retry("POST", template, reason)
+            await asyncio.sleep(self.retry.backoff(attempt))
+
+    async def update_versioned(
+        self,
+        read: Callable[[], Awaitable[T]],
+        apply: Callable[[T], Any | None],
+        write: Callable[[Any], Awaitable[T]],
+        *,
+        template: str = "versioned update",
+    ) -> T:
+        """Read, apply the intended change to what was read, write; on 409 do it all again.
+
+        `apply` returns the body to write (carrying the version it read), or None when the
+        object already is as intended.
+        """
+        error: ConflictError | None = None
+        for attempt in range(1, self.retry.conflict_attempts + 1):
+            current = await read()
+            change = apply(current)
+            if change is None:
+                return current
+            try:
+                return await write(change)
+            except ConflictError as exc:
+                error = exc
+                self.metrics.record_retry("VERSIONED", template, "409")
+                await asyncio.sleep(self.retry.backoff(attempt))
+        assert error is not None
+        raise error
+
+
+def _fill(template: str, path: Mapping[str, str] | None) -> str:
+    if not path:
+        return template
+    return template.format_map({k: quote(str(v), safe="") for k, v in path.items()})
