@@ -29,5 +29,6 @@ def emu(emulator_session: RunningEmulator) -> RunningEmulator:
 @pytest.fixture
 def api(emu: RunningEmulator) -> Iterator[httpx.Client]:
     """A plain HTTP client holding the admin client's bearer token."""
-    with httpx.Client(base_url=emu.base_url, headers={"Authorization": f"Bearer {emu.token()}"}, timeout=30) as c:
+    headers = {"Authorization": f"Bearer {emu.token()}"}
+    with httpx.Client(base_url=emu.base_url, headers=headers, timeout=30) as c:
         yield c
