@@ -123,7 +123,8 @@ def _apply_cmd(cfg: Path, feed: Path, journal: str) -> list[str]:
     ]
 
 
-def _users(emu: RunningEmulator) -> Counter:
+def users_by_email(emu: RunningEmulator) -> Counter:
+    """How many user objects (any state but deleted) carry each email: duplicates show as > 1."""
     h = {"Authorization": f"Bearer {emu.token()}"}
     seen: Counter = Counter()
     for state in ("active", "inactive"):
@@ -205,7 +206,7 @@ def run_chaos(people: int = 300, kills: int = 5, seed: int = 7, rate: str = "150
         result.faults = emu.stats()["faults"]
         emu.set_faults(None)
         result.differences = _diff(emu.summary(), reference)
-        result.duplicates = sum(n - 1 for n in _users(emu).values() if n > 1)
+        result.duplicates = sum(n - 1 for n in users_by_email(emu).values() if n > 1)
     result.seconds = time.perf_counter() - start
     return result
 

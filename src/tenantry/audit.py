@@ -350,32 +350,40 @@ class _Audit:
         self.groups_of = snapshot.groups_of_user()
         self.admin_perms = {rid: r.admin_permissions for rid, r in snapshot.roles.items()}
 
-    # -- references
+    # -- references: (snapshot store, the attribute that names the object)
+    _STORES = {
+        "user": ("users", "email"),
+        "group": ("groups", "name"),
+        "queue": ("queues", "name"),
+        "oauth_client": ("oauth_clients", "name"),
+        "role": ("roles", "name"),
+        "division": ("divisions", "name"),
+    }
+
+    def ref(self, kind: str, sid: str) -> Ref:
+        if kind == "division" and sid == ALL_DIVISIONS:
+            return Ref("division", ALL_DIVISIONS, ALL_DIVISIONS)
+        store, attr = self._STORES[kind]
+        obj = getattr(self.s, store).get(sid)
+        return Ref(kind, sid, getattr(obj, attr) if obj else sid)
+
     def user(self, uid: str) -> Ref:
-        u = self.s.users.get(uid)
-        return Ref("user", uid, u.email if u else uid)
+        return self.ref("user", uid)
 
     def group(self, gid: str) -> Ref:
-        g = self.s.groups.get(gid)
-        return Ref("group", gid, g.name if g else gid)
+        return self.ref("group", gid)
 
     def queue(self, qid: str) -> Ref:
-        q = self.s.queues.get(qid)
-        return Ref("queue", qid, q.name if q else qid)
+        return self.ref("queue", qid)
 
     def client(self, cid: str) -> Ref:
-        c = self.s.oauth_clients.get(cid)
-        return Ref("oauth_client", cid, c.name if c else cid)
+        return self.ref("oauth_client", cid)
 
     def role(self, rid: str) -> Ref:
-        r = self.s.roles.get(rid)
-        return Ref("role", rid, r.name if r else rid)
+        return self.ref("role", rid)
 
     def division(self, did: str) -> Ref:
-        if did == ALL_DIVISIONS:
-            return Ref("division", ALL_DIVISIONS, ALL_DIVISIONS)
-        d = self.s.divisions.get(did)
-        return Ref("division", did, d.name if d else did)
+        return self.ref("division", did)
 
     def tenant_label(self, key: str | None) -> str:
         if key is None:
@@ -422,9 +430,6 @@ class _Audit:
         if kind == "group":
             return self.t.of_group.get(sid)
         return self.t.of_client.get(sid)
-
-    def ref(self, kind: str, sid: str) -> Ref:
-        return {"user": self.user, "group": self.group, "oauth_client": self.client}[kind](sid)
 
     @staticmethod
     def grant_path(kind: str) -> str:

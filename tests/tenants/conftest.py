@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from bench.chaos import users_by_email
 
 from tenantry import config, people
 from tenantry.apply import ApplyResult, Context, Guard, Resolver, execute
@@ -76,23 +77,7 @@ class Tenantry:
         return plan, asyncio.run(go())
 
     def users_by_email(self) -> Counter:
-        """How many user objects (any state but deleted) carry each email: duplicates show as > 1."""
-        api = self.emu.admin
-        token = self.emu.token()
-        seen: Counter = Counter()
-        for state in ("active", "inactive"):
-            page = 1
-            while True:
-                r = api.get(
-                    "/api/v2/users",
-                    params={"pageSize": 500, "pageNumber": page, "state": state},
-                    headers={"Authorization": f"Bearer {token}"},
-                ).json()
-                seen.update(u["email"].lower() for u in r["entities"])
-                if page >= r["pageCount"]:
-                    break
-                page += 1
-        return seen
+        return users_by_email(self.emu)
 
 
 @pytest.fixture
