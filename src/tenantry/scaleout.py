@@ -12,6 +12,7 @@ import asyncio
 import socket
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import procrastinate
@@ -49,12 +50,9 @@ async def _task(run_id: str, batch: dict[str, Any], guard: dict[str, list[str]])
     b = Batch(batch["phase"], batch["op"], batch["target"], batch["items"], batch.get("tenant"), batch["id"])
     if state.journal.batch_statuses(run_id).get(b.id) == "done":
         return "already done"
-    ctx = Context(
-        state.client,
-        state.resolver,
-        state.journal,
-        Guard(frozenset(guard["org_admins"]), frozenset(guard["protected"])),
-    )
+    guard_rails = Guard(frozenset(guard["org_admins"]), frozenset(guard["protected"]))
+    # a new OAuth client's secret lands on the machine of the worker that created it, mode 600
+    ctx = Context(state.client, state.resolver, state.journal, guard_rails, Path("tenantry-secrets"))
     state.journal.batch_started(run_id, b.id, state.name)
     try:
         out = await run_batch(ctx, b)
