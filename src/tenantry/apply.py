@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .genesys import GenesysClient, GenesysError
-from .genesys.api import divisions, grants, groups, oauth_clients, queues, roles, users
+from .genesys.api import divisions, grants, groups, identity_providers, oauth_clients, queues, roles, users
 from .genesys.models import RoleDivision
 from .journal import Journal
 from .model import ALL_DIVISIONS, Snapshot
@@ -229,6 +229,12 @@ async def run_batch(ctx: Context, b: Batch) -> dict[str, Any]:
             role_divisions=pairs,
             access_token_validity_seconds=spec["ttl"],
         )
+        return {}
+    if op == "sso.put":
+        current = await identity_providers.get_identity_provider(c, b.target)
+        body = (current.to_api() if current else {}) | items[0]  # keep what tenantry does not manage
+        body.pop("id", None)
+        await identity_providers.put_identity_provider(c, b.target, body)
         return {}
     if op in MEMBERSHIP:
         kind, change = MEMBERSHIP[op]

@@ -152,6 +152,42 @@ class TenantSpec(Strict):
         return self.groups[key].name or f"{self.division} {key}"
 
 
+SsoType = Literal["okta", "adfs", "onelogin", "ping", "gsuite", "salesforce", "generic"]
+
+
+class SsoSpec(Strict):
+    """A SAML identity provider for people's sign-in. The certificate is public; it is read from a
+    PEM file next to tenants.yaml and sent without its armour, as the platform wants it."""
+
+    name: str | None = None
+    issuer_uri: str
+    sso_target_uri: str
+    relying_party_identifier: str | None = None
+    certificate_file: str
+    name_identifier_format: str = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
+    disabled: bool = False
+
+    def certificate(self, base: Path) -> str:
+        text = (base / self.certificate_file).read_text()
+        body = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("-----")]
+        return "".join(body)
+
+    def wire(self, base: Path) -> dict[str, Any]:
+        """The fields tenantry manages, by their API names."""
+        out: dict[str, Any] = {
+            "issuerURI": self.issuer_uri,
+            "ssoTargetURI": self.sso_target_uri,
+            "certificate": self.certificate(base),
+            "nameIdentifierFormat": self.name_identifier_format,
+            "disabled": self.disabled,
+        }
+        if self.name:
+            out["name"] = self.name
+        if self.relying_party_identifier:
+            out["relyingPartyIdentifier"] = self.relying_party_identifier
+        return out
+
+
 class OrgSettings(Strict):
     target: str | None = None
     journal: str = "sqlite:///tenantry.db"
@@ -160,6 +196,9 @@ class OrgSettings(Strict):
     org_admins: list[str] = Field(default_factory=list)
     leaver_retention_days: int = Field(30, ge=0)
     mass_revoke_threshold: float = Field(0.10, gt=0, le=1)
+    sso: dict[Literal["okta", "adfs", "onelogin", "ping", "gsuite", "salesforce", "generic"], SsoSpec] = (
+        Field(default_factory=dict)
+    )
 
 
 class Config(Strict):
@@ -167,6 +206,11 @@ class Config(Strict):
     tenants: Annotated[dict[str, TenantSpec], Field(min_length=1)]
     _source: str = PrivateAttr(default="tenants.yaml")
     _doc: Any = PrivateAttr(default=None)
+
+    @property
+    def base_dir(self) -> Path:
+        """Files named in tenants.yaml (certificates) are relative to it."""
+        return Path(self._source).parent
 
     def where(self, dotted: str) -> tuple[str, int | None]:
         """(file, line) of a field, so errors found later (at plan time) still point at it."""
@@ -250,21 +294,33 @@ def load(path: str | Path) -> Config:
     try:
         config = Config.model_validate(data)
         config._source, config._doc = name, data
-        return config
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            msg = err["msg"]
-            cross = _CROSS.match(msg)
-            if cross:  # a cross-field rule names its own place
-                dotted = cross.group(1)
-                loc = tuple(int(x) if x.isdigit() else x for x in dotted.split("."))
-                problems.append(Problem(name, _line_of(data, loc), dotted, cross.group(2)))
-                continue
-            line, kept = _walk(data, err["loc"])
-            msg = msg.removeprefix("Value error, ")
-            if err["type"] == "extra_forbidden":
-                msg = "unknown field (check the spelling; see examples/bpo/tenants.yaml)"
-            field = ".".join(map(str, kept or err["loc"]))
-            problems.append(Problem(name, line, field, msg))
-        raise InputError(problems) from None
+        raise InputError(_problems(exc, name, data)) from None
+    missing = [
+        config.problem(f"org.sso.{kind}.certificate_file", f"cannot read {spec.certificate_file!r}")
+        for kind, spec in config.org.sso.items()
+        if not (config.base_dir / spec.certificate_file).is_file()
+    ]
+    if missing:
+        raise InputError(missing)
+    return config
+
+
+def _problems(exc: ValidationError, name: str, data: Any) -> list[Problem]:
+    """pydantic's errors, each at its line in the document."""
+    problems = []
+    for err in exc.errors():
+        msg = err["msg"]
+        cross = _CROSS.match(msg)
+        if cross:  # a cross-field rule names its own place
+            dotted = cross.group(1)
+            loc = tuple(int(x) if x.isdigit() else x for x in dotted.split("."))
+            problems.append(Problem(name, _line_of(data, loc), dotted, cross.group(2)))
+            continue
+        line, kept = _walk(data, err["loc"])
+        msg = msg.removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown field (check the spelling; see examples/bpo/tenants.yaml)"
+        field = ".".join(map(str, kept or err["loc"]))
+        problems.append(Problem(name, line, field, msg))
+    return problems

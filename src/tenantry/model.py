@@ -122,7 +122,7 @@ class Snapshot:
     group_grants: dict[str, frozenset[Grant]] = field(default_factory=dict)
     queues: dict[str, Queue] = field(default_factory=dict)
     oauth_clients: dict[str, OAuthClient] = field(default_factory=dict)
-    identity_providers: dict[str, dict] = field(default_factory=dict)
+    identity_providers: dict[str, dict] = field(default_factory=dict)  # type (generic, okta…) -> settings
     inactive_unread: int = 0  # inactive users past the platform's paging cap
     self_client_id: str = ""  # the OAuth client tenantry runs as: always protected
 

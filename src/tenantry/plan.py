@@ -29,6 +29,7 @@ PHASES = (
     "group-grants-add",
     "queues",  # create, move, bind member groups
     "oauth-clients",
+    "sso",  # SAML identity providers for people's sign-in
     "revoke",  # memberships and grants removed, leavers deactivated
     "people",  # joiners created, movers moved, re-joiners reactivated, profiles updated
     "grant",  # memberships and grants added
@@ -371,6 +372,13 @@ class _Builder:
             elif self.names(c.role_divisions) != self.canonical(want.grants):
                 self.add("oauth-clients", "client.update", name, [payload], want.tenant)
 
+    def sso(self) -> None:
+        for kind, spec in sorted(self.config.org.sso.items()):
+            want = spec.wire(self.config.base_dir)
+            have = self.snap.identity_providers.get(kind, {})
+            if any(have.get(k) != v for k, v in want.items()):
+                self.add("sso", "sso.put", kind, [want])
+
     # ---- people -------------------------------------------------------------------------
     def people(self, leaver_since: dict[str, float], now: float) -> None:
         d = self.desired
@@ -602,6 +610,7 @@ def diff(
     b.groups()
     b.queues()
     b.clients()
+    b.sso()
     b.people(leaver_since or {}, now)
     b.emit()
     b.plan.fingerprint = fingerprint(snap)

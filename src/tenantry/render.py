@@ -20,6 +20,7 @@ OP_VERB = {
     "queue.move": "~ move queue",
     "client.create": "+ create OAuth client",
     "client.update": "~ update OAuth client",
+    "sso.put": "~ set SAML identity provider",
     "group.members.remove": "- remove from group",
     "queue.members.remove": "- remove from queue",
     "user.grants.remove": "- revoke grants of",

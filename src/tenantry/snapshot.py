@@ -14,6 +14,7 @@ from typing import Any
 
 from .genesys import GenesysClient
 from .genesys.api import divisions, groups, identity_providers, oauth_clients, queues, roles, users
+from .genesys.api.identity_providers import PROVIDER_TYPES
 from .model import Division, Grant, Group, OAuthClient, Policy, Queue, Role, Snapshot, User
 
 Progress = Callable[[str], None]
@@ -41,6 +42,17 @@ def _user(u: Any) -> User:
     )
 
 
+async def _providers(client: GenesysClient) -> list[Any]:
+    """The org's SAML providers by type (one per type), with their settings, or None per type.
+
+    The listing does not say a provider's type, so each type is read; absent ones answer 404."""
+    if not await identity_providers.list_identity_providers(client):
+        return [None] * len(PROVIDER_TYPES)
+    return list(
+        await asyncio.gather(*(identity_providers.get_identity_provider(client, t) for t in PROVIDER_TYPES))
+    )
+
+
 async def read_snapshot(client: GenesysClient, *, progress: Progress | None = None) -> Snapshot:
     """Everything tenantry plans and audits against. `progress(step)` is called as steps finish."""
     done = progress or (lambda _step: None)
@@ -50,7 +62,7 @@ async def read_snapshot(client: GenesysClient, *, progress: Progress | None = No
         done(name)
         return result
 
-    divs, role_list, active, inactive, group_list, clients, queue_list, idps = await asyncio.gather(
+    divs, role_list, active, inactive, group_list, clients, queue_list, providers = await asyncio.gather(
         step("divisions", divisions.list_divisions(client)),
         step("roles", roles.list_roles(client)),
         step("active users", users.list_users(client, state="active")),
@@ -58,7 +70,7 @@ async def read_snapshot(client: GenesysClient, *, progress: Progress | None = No
         step("groups", groups.list_groups(client)),
         step("oauth clients", oauth_clients.list_oauth_clients(client)),
         step("queues", queues.list_queues(client)),
-        step("identity providers", identity_providers.list_identity_providers(client)),
+        step("identity providers", _providers(client)),
     )
     snap = Snapshot(inactive_unread=inactive.unread)
     snap.self_client_id = client.pool.members[0].client_id
@@ -72,8 +84,9 @@ async def read_snapshot(client: GenesysClient, *, progress: Progress | None = No
         snap.oauth_clients[c.id] = OAuthClient(
             c.id, c.name, frozenset(Grant(rd.role_id, rd.division_id) for rd in c.role_divisions)
         )
-    for p in idps:
-        snap.identity_providers[p.id] = p.model_dump(mode="json", exclude_none=True)
+    for kind, p in zip(PROVIDER_TYPES, providers, strict=True):
+        if p is not None:
+            snap.identity_providers[kind] = p.to_api()
 
     grant_rows, members, direct = await asyncio.gather(
         asyncio.gather(*(step("grants", roles.role_subject_grants(client, r.id)) for r in role_list)),

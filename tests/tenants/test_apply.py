@@ -32,6 +32,12 @@ def test_first_apply_builds_every_tenant_then_second_apply_writes_nothing(tenant
     ]
     assert org["queues"]["Acme Claims"]["division"] == "Acme Insurance"
     assert org["oauthClients"]["acme-reporting"] == ["Reporting Viewer@Acme Insurance"]
+    assert org["identityProviders"] == ["generic"]
+    sso = tenantry.emu.admin.get(
+        "/api/v2/identityproviders/generic", headers={"Authorization": f"Bearer {tenantry.emu.token()}"}
+    ).json()
+    assert sso["issuerURI"] == "https://idp.bpo.example/saml/metadata" and sso["name"] == "BPO Identity"
+    assert "BEGIN" not in sso["certificate"] and len(sso["certificate"]) > 500
     assert org["users"]["lee.wfm@bpo.example"]["grants"] == [
         "Reporting Viewer@Acme Insurance",
         "Reporting Viewer@Globex Telecom",

@@ -132,3 +132,14 @@ def test_example_feeds_load() -> None:
     day1 = people.load(EXAMPLE / "people.csv")
     day2 = people.load(EXAMPLE / "people-day2.csv")
     assert len(day1) == 309 and sum(not p.active for p in day2) == 10
+
+
+def test_sso_certificate_file_must_exist(tmp_path: Path) -> None:
+    text = GOOD.replace(
+        "  org_admins: [admin@bpo.example]\n",
+        "  org_admins: [admin@bpo.example]\n  sso:\n"
+        "    generic:\n      issuer_uri: https://idp/x\n      sso_target_uri: https://idp/sso\n"
+        "      certificate_file: missing.pem\n",
+    )
+    p = write(tmp_path, text)
+    assert problems(config.load, p) == [f"{p}:7: org.sso.generic.certificate_file: cannot read 'missing.pem'"]
