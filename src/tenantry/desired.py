@@ -67,9 +67,6 @@ class DesiredState:
     feed: frozenset[str] = frozenset()  # every email the feed names
     errors: list[Problem] = field(default_factory=list)
 
-    def tenant_of_division(self, name: str) -> str | None:
-        return self.divisions.get(name)
-
 
 def assign(config: Config, people: Iterable[Person], feed_name: str = "people") -> tuple[dict, list[Problem]]:
     """Tenant of each active person. Two matching tenants is an error, never a silent choice."""

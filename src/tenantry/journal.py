@@ -22,7 +22,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    UniqueConstraint,
     bindparam,
     create_engine,
     event,
@@ -71,16 +70,6 @@ leavers = Table(
     Column("email", String(320), primary_key=True),
     Column("since", Float, nullable=False),
     Column("deleted_at", Float),
-)
-
-created = Table(
-    "tenantry_created",
-    metadata,
-    Column("kind", String(16), nullable=False),
-    Column("key", String(320), nullable=False),
-    Column("object_id", String(64), nullable=False),
-    Column("created_at", Float, nullable=False),
-    UniqueConstraint("kind", "key"),
 )
 
 
@@ -248,19 +237,3 @@ class Journal:
     def mark_deleted(self, email: str) -> None:
         with self.engine.begin() as c:
             c.execute(update(leavers).where(leavers.c.email == email).values(deleted_at=time.time()))
-
-    def remember(self, kind: str, key: str, object_id: str) -> None:
-        with self.engine.begin() as c:
-            have = c.execute(
-                select(created.c.object_id).where(created.c.kind == kind, created.c.key == key)
-            ).first()
-            if have is None:
-                c.execute(
-                    insert(created).values(kind=kind, key=key, object_id=object_id, created_at=time.time())
-                )
-            elif have[0] != object_id:
-                c.execute(
-                    update(created)
-                    .where(created.c.kind == kind, created.c.key == key)
-                    .values(object_id=object_id, created_at=time.time())
-                )

@@ -70,11 +70,6 @@ class Batch:
             own += [f"user:{e}" for e in self.items]
         return own
 
-    @property
-    def writes(self) -> int:
-        """API write calls this batch makes when everything goes well."""
-        return 1
-
 
 @dataclass(slots=True)
 class TenantSummary:
