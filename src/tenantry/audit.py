@@ -439,6 +439,21 @@ class _Audit:
     def perms_text(perms: tuple[str, ...]) -> str:
         return ", ".join(perms[:3]) + (f" and {len(perms) - 3} more" if len(perms) > 3 else "")
 
+    def report_grant(
+        self, rule: str, kind: str, sid: str, own: str | None, role_id: str, div: str, why: str
+    ) -> None:
+        """A finding about one grant a subject holds itself (directly, or as a client's roleDivisions)."""
+        self.report(
+            rule,
+            self.ref(kind, sid),
+            own,
+            self.division(div),
+            self.grant_path(kind),
+            why,
+            role=self.role(role_id),
+            facts=[("grant", sid, role_id, div)],
+        )
+
     def staff_allows(self, uid: str, tenant: str | None) -> bool:
         return tenant is not None and tenant in self.t.staff.get(uid, {})
 
@@ -507,16 +522,15 @@ class _Audit:
                     continue
                 if kind == "user" and self.staff_allows(sid, other):
                     continue
-                self.report(
+                self.report_grant(
                     "R02",
-                    self.ref(kind, sid),
+                    kind,
+                    sid,
                     own,
-                    self.division(div),
-                    self.grant_path(kind),
+                    role_id,
+                    div,
                     f"A subject of {self.tenant_label(own)} holds {self.role(role_id).name} "
                     f"in the division of {self.tenant_label(other)}.",
-                    role=self.role(role_id),
-                    facts=[fact],
                 )
 
     def _foreign_group_grant(self, uid: str, gid: str, own: str | None, allow_staff: bool) -> Grant | None:
@@ -640,16 +654,15 @@ class _Audit:
                 fact = ("grant", sid, role_id, div)
                 if not perms or fact in self.consumed:
                     continue
-                self.report(
+                self.report_grant(
                     "R07",
-                    self.ref(kind, sid),
+                    kind,
+                    sid,
                     own,
-                    self.division(div),
-                    self.grant_path(kind),
+                    role_id,
+                    div,
                     f"{self.role(role_id).name} carries {self.perms_text(perms)}; a subject of "
                     f"{self.tenant_label(own)} should not administer access.",
-                    role=self.role(role_id),
-                    facts=[fact],
                 )
         # Tenant users given an admin role by a group of no tenant (a tenant group is reported above).
         for uid, gids in self.groups_of.items():
@@ -781,16 +794,15 @@ class _Audit:
                 if div == ALL_DIVISIONS or div in self.t.of_division or fact in self.consumed:
                     continue
                 noun = "Group" if kind == "group" else "OAuth client"
-                self.report(
+                self.report_grant(
                     "R10",
-                    self.ref(kind, sid),
+                    kind,
+                    sid,
                     own,
-                    self.division(div),
-                    self.grant_path(kind),
+                    role_id,
+                    div,
                     f"{noun} {self.ref(kind, sid).name!r} of {self.tenant_label(own)} holds "
                     f"{self.role(role_id).name} in {self.division(div).name!r}, outside every tenant.",
-                    role=self.role(role_id),
-                    facts=[fact],
                 )
 
     def r11_drift(self) -> None:
