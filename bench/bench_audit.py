@@ -15,12 +15,13 @@ from __future__ import annotations
 import json
 import math
 import resource
-import subprocess
 import sys
 import tempfile
 import time
 import tracemalloc
 from pathlib import Path
+
+from . import scale_org
 
 SIZES = (5_000, 50_000)
 TENANTS = 20
@@ -93,16 +94,7 @@ def measure(users: int) -> dict:
 
 
 def run() -> str:
-    rows = []
-    for n in SIZES:
-        done = subprocess.run(
-            [sys.executable, "-m", "bench.bench_audit", str(n)],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=Path(__file__).parents[1],
-        )
-        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    rows = [scale_org.in_fresh_process("bench.bench_audit", n) for n in SIZES]
     lines = [
         "### Isolation audit from a snapshot (20 tenants, 4 direct grants a user)\n",
         "| users | grants | access rows | audit CPU s, no tenants.yaml (findings) | "

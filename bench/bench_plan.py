@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import math
 import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from . import scale_org
 
 SIZES = (5_000, 10_000, 25_000, 50_000)
 TENANTS = 20
@@ -48,16 +49,7 @@ def measure(users: int) -> dict:
 
 
 def run() -> str:
-    rows = []
-    for n in SIZES:
-        out = subprocess.run(
-            [sys.executable, "-m", "bench.bench_plan", str(n)],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=Path(__file__).parents[1],
-        )
-        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    rows = [scale_org.in_fresh_process("bench.bench_plan", n) for n in SIZES]
     a, b = rows[0], rows[-1]
     exponent = math.log(b["cpu"] / a["cpu"]) / math.log(b["users"] / a["users"])
     lines = [

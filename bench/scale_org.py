@@ -6,6 +6,9 @@ Used by the core benchmarks (plan, audit) that run from a snapshot, without a se
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 from tenantry.config import Config
@@ -79,3 +82,16 @@ def people(users: int, tenants: int, movers: int = 0) -> list[Person]:
             )
         )
     return out
+
+
+def in_fresh_process(module: str, users: int) -> dict:
+    """Run `python -m <module> <users>` and read the JSON line it prints: each size in its own
+    process, so its peak memory is its own."""
+    done = subprocess.run(
+        [sys.executable, "-m", module, str(users)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).parents[1],
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
