@@ -45,12 +45,19 @@ def _user(u: Any) -> User:
 async def _providers(client: GenesysClient) -> list[Any]:
     """The org's SAML providers by type (one per type), with their settings, or None per type.
 
-    The listing does not say a provider's type, so each type is read; absent ones answer 404."""
-    if not await identity_providers.list_identity_providers(client):
-        return [None] * len(PROVIDER_TYPES)
-    return list(
-        await asyncio.gather(*(identity_providers.get_identity_provider(client, t) for t in PROVIDER_TYPES))
+    A listing entry names its type in its selfUri; only those types are read in full. An entry
+    that does not (an older answer) makes every type be read, absent ones answering 404."""
+    listed = await identity_providers.list_identity_providers(client)
+    kinds = {str(p.to_api().get("selfUri", "")).rstrip("/").rsplit("/", 1)[-1] for p in listed}
+    order = sorted(kinds) if kinds.issubset(PROVIDER_TYPES) else list(PROVIDER_TYPES)
+    found = dict(
+        zip(
+            order,
+            await asyncio.gather(*(identity_providers.get_identity_provider(client, t) for t in order)),
+            strict=True,
+        )
     )
+    return [found.get(t) for t in PROVIDER_TYPES]
 
 
 async def read_snapshot(client: GenesysClient, *, progress: Progress | None = None) -> Snapshot:
