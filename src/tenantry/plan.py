@@ -225,6 +225,13 @@ class _Builder:
         self.movers: set[str] = set()
         self.tenant_of_group = {g.name: g.tenant for g in desired.groups.values()}
         self.tenant_of_queue = {q.name: q.tenant for q in desired.queues.values()}
+        # queues the config does not name belong to the tenant of their division
+        for q in snap.queues.values():
+            self.tenant_of_queue.setdefault(q.name, self.tenant_of_division_id(q.division_id))
+        self.org_spelling = (
+            {r.name.lower(): r.name for r in snap.roles.values()},
+            {d.name.lower(): d.name for d in snap.divisions.values()},
+        )
 
     # ---- helpers ----------------------------------------------------------------------
     def add(
@@ -275,8 +282,7 @@ class _Builder:
 
     def canonical(self, grants: frozenset[RoleGrant] | set[RoleGrant]) -> set[RoleGrant]:
         """Role and division names as the org spells them, so comparison is exact."""
-        roles = {r.name.lower(): r.name for r in self.snap.roles.values()}
-        divs = {d.name.lower(): d.name for d in self.snap.divisions.values()}
+        roles, divs = self.org_spelling
         return {(roles.get(r.lower(), r), divs.get(d.lower(), d)) for r, d in grants}
 
     # ---- structure ----------------------------------------------------------------------
@@ -442,9 +448,6 @@ class _Builder:
                 self.grant_adds[email] |= wanted - have
                 for qname in direct_queues.get(u.id, ()):
                     q_tenant = self.tenant_of_queue.get(qname)
-                    if q_tenant is None:
-                        q = next(x for x in self.snap.queues.values() if x.name == qname)
-                        q_tenant = self.tenant_of_division_id(q.division_id)
                     if q_tenant is not None and q_tenant != want.tenant:
                         self.queue_removals[qname].add(email)
             if u is None:
