@@ -79,20 +79,8 @@ def _stats(emu: RunningEmulator) -> tuple[int, int, int]:
 
 
 def _pool(emu: RunningEmulator, n: int) -> list[Credentials]:
-    h = {"Authorization": f"Bearer {emu.token()}"}
-    with httpx.Client(base_url=emu.base_url, headers=h) as api:
-        role = api.get("/api/v2/authorization/roles", params={"name": "Master Admin"}).json()["entities"][0]
-        creds = [Credentials.of(emu.client_id, emu.client_secret)]
-        for i in range(1, n):
-            c = api.post(
-                "/api/v2/oauth/clients",
-                json={
-                    "name": f"bench-pool-{i}",
-                    "roleDivisions": [{"roleId": role["id"], "divisionId": "*"}],
-                },
-            ).json()
-            creds.append(Credentials.of(c["id"], c["secret"]))
-    return creds
+    more = [emu.new_admin_client(f"bench-pool-{i}") for i in range(1, n)]
+    return [Credentials.of(emu.client_id, emu.client_secret), *(Credentials.of(c, s) for c, s in more)]
 
 
 async def _tenantry(

@@ -25,7 +25,6 @@ def measure(users: int) -> dict:
     from tenantry.desired import build
     from tenantry.plan import diff
 
-
     snap = scale_org.snapshot(users, TENANTS)
     with tempfile.TemporaryDirectory() as tmp:
         cfg = scale_org.config(TENANTS, Path(tmp))

@@ -13,7 +13,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
@@ -37,22 +36,8 @@ console = Console()
 
 def _pool(emu: RunningEmulator, size: int) -> list[Credentials]:
     """The admin client plus `size - 1` more with the same rights: each brings its own budget."""
-    token = emu.token()
-    h = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=emu.base_url, headers=h) as api:
-        role = api.get("/api/v2/authorization/roles", params={"name": "Master Admin"}).json()["entities"][0]
-        creds = [Credentials.of(emu.client_id, emu.client_secret)]
-        for n in range(2, size + 1):
-            c = api.post(
-                "/api/v2/oauth/clients",
-                json={
-                    "name": f"tenantry-pool-{n}",
-                    "authorizedGrantType": "CLIENT-CREDENTIALS",
-                    "roleDivisions": [{"roleId": role["id"], "divisionId": "*"}],
-                },
-            ).json()
-            creds.append(Credentials.of(c["id"], c["secret"]))
-    return creds
+    more = [emu.new_admin_client(f"tenantry-pool-{n}") for n in range(2, size + 1)]
+    return [Credentials.of(emu.client_id, emu.client_secret), *(Credentials.of(i, s) for i, s in more)]
 
 
 async def _round(

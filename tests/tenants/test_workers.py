@@ -45,20 +45,6 @@ def pg_url() -> Iterator[str]:
         admin.close()
 
 
-def worker_client(emu: RunningEmulator, name: str) -> tuple[str, str]:
-    """A separate OAuth client (own token, own rate budget) with admin rights, for one worker."""
-    token = emu.token()
-    h = {"Authorization": f"Bearer {token}"}
-    roles = emu.admin.get("/api/v2/authorization/roles", params={"name": "Master Admin"}, headers=h).json()
-    body = {
-        "name": name,
-        "authorizedGrantType": "CLIENT-CREDENTIALS",
-        "roleDivisions": [{"roleId": roles["entities"][0]["id"], "divisionId": "*"}],
-    }
-    c = emu.admin.post("/api/v2/oauth/clients", json=body, headers=h).json()
-    return c["id"], c["secret"]
-
-
 def test_two_workers_run_every_batch_exactly_once(
     emu: RunningEmulator, tenantry: Tenantry, pg_url: str, tmp_path: Path
 ) -> None:
@@ -71,7 +57,7 @@ def test_two_workers_run_every_batch_exactly_once(
     workers = []
     try:
         for n in (1, 2):
-            cid, secret = worker_client(emu, f"worker-{n}")
+            cid, secret = emu.new_admin_client(f"worker-{n}")
             env = os.environ | {
                 "GENESYSCLOUD_OAUTHCLIENT_ID": cid,
                 "GENESYSCLOUD_OAUTHCLIENT_SECRET": secret,

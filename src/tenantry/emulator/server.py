@@ -160,6 +160,20 @@ class RunningEmulator:
         r.raise_for_status()
         return r.json()["access_token"]
 
+    def new_admin_client(self, name: str) -> tuple[str, str]:
+        """Another OAuth client with the admin's rights (Master Admin on `*`), through the real API:
+        a pool member or a worker, with its own token and rate budget. Returns (id, secret)."""
+        h = {"Authorization": f"Bearer {self.token()}"}
+        role = self.admin.get("/api/v2/authorization/roles", params={"name": "Master Admin"}, headers=h)
+        body = {
+            "name": name,
+            "authorizedGrantType": "CLIENT-CREDENTIALS",
+            "roleDivisions": [{"roleId": role.json()["entities"][0]["id"], "divisionId": "*"}],
+        }
+        made = self.admin.post("/api/v2/oauth/clients", json=body, headers=h)
+        made.raise_for_status()
+        return made.json()["id"], made.json()["secret"]
+
     def close(self) -> None:
         if self._admin is not None:
             self._admin.close()
