@@ -182,13 +182,17 @@ async def run_batch(ctx: Context, b: Batch) -> dict[str, Any]:
     if op == "group.update":
         await groups.update_group(c, await r.get("group", b.target), roles_enabled=True)
         return {}
-    if op in ("group.grants.add", "group.grants.remove"):
-        gid = await r.get("group", b.target)
+    if op in ("group.grants.add", "group.grants.remove", "user.grants.add", "user.grants.remove"):
+        kind = op.split(".", 1)[0]
+        adding = op.endswith("add")
+        sid = await r.get(kind, b.target, required=adding or kind == "group")
+        if sid is None:
+            return {}  # revoking from a user that is gone: nothing left to revoke
         pairs = await r.pairs(items)
-        if op.endswith("add"):
-            await grants.bulk_add(c, gid, pairs, "PC_GROUP")
+        if adding:
+            await grants.bulk_add(c, sid, pairs, "PC_GROUP" if kind == "group" else "PC_USER")
         else:
-            await grants.bulk_remove(c, gid, pairs)
+            await grants.bulk_remove(c, sid, pairs)
         return {}
     if op == "queue.create":
         spec = items[0]
@@ -243,16 +247,6 @@ async def run_batch(ctx: Context, b: Batch) -> dict[str, Any]:
         if ids:
             await change(c, await r.get(kind, b.target), ids)
         return {"count": len(ids)}
-    if op in ("user.grants.add", "user.grants.remove"):
-        uid = await r.get("user", b.target, required=op.endswith("add"))
-        if uid is None:
-            return {}
-        pairs = await r.pairs(items)
-        if op.endswith("add"):
-            await grants.bulk_add(c, uid, pairs, "PC_USER")
-        else:
-            await grants.bulk_remove(c, uid, pairs)
-        return {}
     if op == "user.deactivate":
         uid = await r.get("user", b.target, required=False)
         if uid is not None:
