@@ -30,8 +30,8 @@ MEMORY_TARGET_MB = 2048
 
 
 def _snapshot(users: int):
-    from tenantry.emulator.seeds import ADMIN_CLIENT_NAME, ROLES
-    from tenantry.model import ALL_DIVISIONS, Grant, OAuthClient, Policy, Role
+    from genesys_emulator.seeds import ADMIN_CLIENT_NAME, ROLES
+    from tenantry.domain.model import ALL_DIVISIONS, Grant, OAuthClient, Policy, Role
 
     s = scale_org.snapshot(users, TENANTS)
     s.roles = {  # the seed's roles with their permissions; ids are the names, as in scale_org
@@ -58,7 +58,7 @@ def _cpu(fn, repeat: int = 1):
 
 
 def measure(users: int) -> dict:
-    from tenantry.audit import audit
+    from tenantry.audit.engine import audit
     from tenantry.reports.json_report import render_json
 
     snap = _snapshot(users)

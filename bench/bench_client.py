@@ -18,7 +18,7 @@ import asyncio
 import time
 from dataclasses import dataclass
 
-from tenantry.emulator import running_emulator
+from genesys_emulator import running_emulator
 from tenantry.genesys import Credentials, GenesysClient, api, resolve_target
 from tenantry.genesys.models import RoleDivision
 

@@ -10,7 +10,7 @@ import asyncio
 
 import httpx
 
-from tenantry.emulator import running_emulator
+from genesys_emulator import running_emulator
 
 from .loadgen import run_load
 

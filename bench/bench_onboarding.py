@@ -17,13 +17,13 @@ from pathlib import Path
 
 import httpx
 
-from tenantry.apply import Context, Guard, Resolver, execute
-from tenantry.desired import build
-from tenantry.emulator import RunningEmulator, running_emulator
+from genesys_emulator import RunningEmulator, running_emulator
+from tenantry.execution.executor import Context, Guard, Resolver, execute
+from tenantry.execution.journal import Journal
 from tenantry.genesys import Credentials, GenesysClient, resolve_target
-from tenantry.journal import Journal
-from tenantry.plan import diff
-from tenantry.snapshot import read_snapshot
+from tenantry.genesys.snapshot import read_snapshot
+from tenantry.planning.desired import build
+from tenantry.planning.plan import diff
 
 from . import scale_org
 from .baseline import SeedStyleScript

@@ -22,8 +22,8 @@ TENANTS = 20
 
 
 def measure(users: int) -> dict:
-    from tenantry.desired import build
-    from tenantry.plan import diff
+    from tenantry.planning.desired import build
+    from tenantry.planning.plan import diff
 
     snap = scale_org.snapshot(users, TENANTS)
     with tempfile.TemporaryDirectory() as tmp:

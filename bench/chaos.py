@@ -22,7 +22,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tenantry.emulator import RunningEmulator, running_emulator
+from genesys_emulator import RunningEmulator, running_emulator
 
 from . import scale_org
 
@@ -109,7 +109,7 @@ def _apply_cmd(cfg: Path, feed: Path, journal: str) -> list[str]:
     return [
         sys.executable,
         "-m",
-        "tenantry.cli",
+        "tenantry.cli.main",
         "apply",
         "-c",
         str(cfg),

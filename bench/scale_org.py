@@ -11,9 +11,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tenantry.config import Config
-from tenantry.model import Division, Grant, Group, Queue, Role, Snapshot, User
-from tenantry.people import Person
+from tenantry.config.tenants import Config
+from tenantry.domain.model import Division, Grant, Group, Queue, Role, Snapshot, User
+from tenantry.inputs.people import Person
 
 ROLES = ("employee", "Agent", "Reporting Viewer", "Supervisor")
 
@@ -58,7 +58,7 @@ def config_text(tenants: int) -> str:
 
 
 def config(tenants: int, tmp: Path) -> Config:
-    from tenantry.config import load
+    from tenantry.config.tenants import load
 
     p = tmp / "tenants.yaml"
     p.write_text(config_text(tenants))

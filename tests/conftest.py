@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tenantry.emulator import RunningEmulator, running_emulator
+from genesys_emulator import RunningEmulator, running_emulator
 
 
 @pytest.fixture(scope="session")

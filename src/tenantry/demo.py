@@ -17,18 +17,18 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-from .apply import Context, Guard, Resolver, execute
-from .config import load as load_config
-from .desired import build
-from .emulator import RunningEmulator, running_emulator
-from .genesys import Credentials, GenesysClient, resolve_target
-from .journal import Journal
-from .moves import verify
-from .people import load as load_people
-from .plan import diff
-from .render import print_plan, print_result
-from .runtime import phase_bars
-from .snapshot import read_snapshot
+from genesys_emulator import RunningEmulator, running_emulator
+from tenantry.cli.render import print_plan, print_result
+from tenantry.config.tenants import load as load_config
+from tenantry.execution.executor import Context, Guard, Resolver, execute
+from tenantry.execution.journal import Journal
+from tenantry.genesys import Credentials, GenesysClient, resolve_target
+from tenantry.genesys.snapshot import read_snapshot
+from tenantry.inputs.people import load as load_people
+from tenantry.planning.desired import build
+from tenantry.planning.moves import verify
+from tenantry.planning.plan import diff
+from tenantry.services.runtime import phase_bars
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "bpo"
 console = Console()

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import httpx
 
-from tenantry.config import Config, load
-from tenantry.emulator.seeds import ADMIN_CLIENT_NAME, ROLES
-from tenantry.model import (
+from genesys_emulator.seeds import ADMIN_CLIENT_NAME, ROLES
+from tenantry.config.tenants import Config, load
+from tenantry.domain.model import (
     ALL_DIVISIONS,
     Division,
     Grant,
@@ -323,7 +323,7 @@ def seed_emulator(spec: OrgSpec, api: httpx.Client) -> None:
 async def read_org(emu) -> Snapshot:
     """The real snapshot reader over the real client, against the emulator."""
     from tenantry.genesys import Credentials, GenesysClient, resolve_target
-    from tenantry.snapshot import read_snapshot
+    from tenantry.genesys.snapshot import read_snapshot
 
     client = GenesysClient(resolve_target(emu.base_url), [Credentials.of(emu.client_id, emu.client_secret)])
     try:

@@ -18,10 +18,17 @@ from audit_org import (
     to_snapshot,
 )
 
-from tenantry.audit import NO_TENANT, access_matrix, audit, capabilities, effective_access, reach
-from tenantry.config import load
-from tenantry.model import ALL_DIVISIONS, Policy, Role
-from tenantry.tenancy import resolve
+from tenantry.audit.engine import (
+    NO_TENANT,
+    access_matrix,
+    audit,
+    capabilities,
+    effective_access,
+    reach,
+)
+from tenantry.config.tenants import load
+from tenantry.domain.model import ALL_DIVISIONS, Policy, Role
+from tenantry.domain.tenancy import resolve
 
 
 def test_rows_name_each_path(tmp_path):

@@ -9,8 +9,8 @@ import json
 from audit_org import VIOLATIONS, clean_org, config, point_env_at, read_org, seed_emulator, with_violations
 from typer.testing import CliRunner
 
-from tenantry.audit import audit
-from tenantry.cli_audit import audit_command
+from tenantry.audit.engine import audit
+from tenantry.cli.audit import audit_command
 
 
 def _brief(findings) -> list[tuple[str, str, str, str]]:

@@ -18,11 +18,11 @@ from audit_org import (
 )
 from typer.testing import CliRunner
 
-from tenantry.audit import audit
-from tenantry.cli_audit import audit_command
-from tenantry.cli_tenants import apply_command
-from tenantry.plan import Plan, fingerprint
-from tenantry.reports.fix import remediation_plan
+from tenantry.audit.engine import audit
+from tenantry.cli.audit import audit_command
+from tenantry.cli.tenants import apply_command
+from tenantry.planning.plan import Plan, fingerprint
+from tenantry.planning.remediation import remediation_plan
 
 
 def _ops(plan: Plan) -> set[tuple[str, str, str]]:

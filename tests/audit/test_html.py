@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from audit_org import ACME, GLOBEX, VIOLATIONS, clean_org, config, to_snapshot, with_violations
 
-from tenantry.audit import audit
+from tenantry.audit.engine import audit
 from tenantry.reports import render
 
 CHROMIUM = "/usr/bin/chromium"

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from audit_org import VIOLATIONS, clean_org, config, to_snapshot, with_violations
 
-from tenantry.audit import audit
-from tenantry.config import load
+from tenantry.audit.engine import audit
+from tenantry.config.tenants import load
 from tenantry.reports import FORMATS, render
 from tenantry.reports.json_report import to_json
 

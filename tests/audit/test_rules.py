@@ -17,8 +17,8 @@ from audit_org import (
     with_violations,
 )
 
-from tenantry.audit import RULES, audit
-from tenantry.model import ALL_DIVISIONS
+from tenantry.audit.engine import RULES, audit
+from tenantry.domain.model import ALL_DIVISIONS
 
 
 def _brief(findings) -> list[tuple[str, str, str, str]]:

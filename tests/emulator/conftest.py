@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from tenantry.emulator import RunningEmulator
+from genesys_emulator import RunningEmulator
 
 ACME = "Acme Insurance"
 GLOBEX = "Globex Telecom"

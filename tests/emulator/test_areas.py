@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tenantry.emulator import RunningEmulator, running_emulator
+from genesys_emulator import RunningEmulator, running_emulator
 
 ACME = "Acme Insurance"
 GLOBEX = "Globex Telecom"

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tenantry.emulator import RunningEmulator
+from genesys_emulator import RunningEmulator
 
 MISSING = "00000000-0000-4000-8000-000000000000"
 WRONG = [None, 0, -1, 1.5, True, "", "zz", [], {}, [1], {"a": 1}]

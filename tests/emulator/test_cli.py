@@ -15,7 +15,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from tenantry.cli import app
+from tenantry.cli.main import app
 
 
 @pytest.fixture
@@ -82,7 +82,7 @@ def test_state_file_that_is_no_saved_org_exits_2(tmp_path: Path) -> None:
 def test_serve_prints_where_it_listens_and_serves_the_org(tmp_path: Path) -> None:
     state = tmp_path / "org.json"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tenantry.cli", "emulator", "serve", "--port", "0", "--seed", "demo",
+        [sys.executable, "-m", "tenantry.cli.main", "emulator", "serve", "--port", "0", "--seed", "demo",
          "--state", str(state), "--rate-limit", "50/1s"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

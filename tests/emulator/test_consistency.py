@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tenantry.emulator import RunningEmulator
+from genesys_emulator import RunningEmulator
 
 DELAY = 0.5
 

@@ -8,7 +8,7 @@ import contextlib
 import httpx
 import pytest
 
-from tenantry.emulator import RunningEmulator
+from genesys_emulator import RunningEmulator
 
 SPEC = "429:0.1,500:0.1,503:0.1,reset:0.1"
 

@@ -6,7 +6,7 @@ import time
 
 import httpx
 
-from tenantry.emulator import RunningEmulator
+from genesys_emulator import RunningEmulator
 
 
 def test_request_past_the_budget_gets_429_then_passes_after_the_window(

@@ -13,7 +13,7 @@ import httpx
 import PureCloudPlatformClientV2 as gc
 import pytest
 
-from tenantry.emulator import RunningEmulator
+from genesys_emulator import RunningEmulator
 
 SCIM = "/api/v2/scim/v2"
 USERS = f"{SCIM}/users"

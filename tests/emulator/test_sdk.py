@@ -9,7 +9,7 @@ import PureCloudPlatformClientV2 as gc
 import pytest
 from PureCloudPlatformClientV2.rest import ApiException
 
-from tenantry.emulator import RunningEmulator
+from genesys_emulator import RunningEmulator
 
 
 def mk(cls: type, **fields: Any) -> Any:

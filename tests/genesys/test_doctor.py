@@ -7,7 +7,7 @@ from typing import Any
 import typer
 from typer.testing import CliRunner
 
-from tenantry.cli_doctor import doctor_command
+from tenantry.cli.doctor import doctor_command
 from tenantry.genesys import Credentials, GenesysSettings, api, resolve_target
 from tenantry.genesys.doctor import REQUIRED_PERMISSIONS, run_doctor
 from tenantry.genesys.models import RoleDivision

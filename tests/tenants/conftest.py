@@ -11,14 +11,15 @@ from pathlib import Path
 import pytest
 from bench.chaos import users_by_email
 
-from tenantry import config, people
-from tenantry.apply import ApplyResult, Context, Guard, Resolver, execute
-from tenantry.desired import build
-from tenantry.emulator import RunningEmulator
+from genesys_emulator import RunningEmulator
+from tenantry.config import tenants as config
+from tenantry.execution.executor import ApplyResult, Context, Guard, Resolver, execute
+from tenantry.execution.journal import Journal
 from tenantry.genesys import Credentials, GenesysClient, resolve_target
-from tenantry.journal import Journal
-from tenantry.plan import Plan, diff
-from tenantry.snapshot import read_snapshot
+from tenantry.genesys.snapshot import read_snapshot
+from tenantry.inputs import people
+from tenantry.planning.desired import build
+from tenantry.planning.plan import Plan, diff
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "bpo"
 

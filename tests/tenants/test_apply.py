@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from tenantry.apply import Guard, GuardError
-from tenantry.people import load
-from tenantry.plan import Batch
+from tenantry.execution.executor import Guard, GuardError
+from tenantry.inputs.people import load
+from tenantry.planning.plan import Batch
 
 from .conftest import EXAMPLE, Tenantry, writes
 

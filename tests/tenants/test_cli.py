@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tenantry.cli import app
-from tenantry.emulator import RunningEmulator
-from tenantry.journal import Journal
+from genesys_emulator import RunningEmulator
+from tenantry.cli.main import app
+from tenantry.execution.journal import Journal
 
 from .conftest import EXAMPLE, Tenantry, writes
 
@@ -120,7 +120,7 @@ def test_move_command_revokes_first_and_verifies(cli, tenantry: Tenantry, emu: R
     tenantry.apply(DAY1)
     who = next(
         p.email
-        for p in __import__("tenantry.people").people.load(DAY1)
+        for p in __import__("tenantry.inputs.people").inputs.people.load(DAY1)
         if p.attributes["client"] == "GLOBEX" and p.attributes["title"] == "Agent"
     )
     r = cli("move", who, "--to", "initech", "-c", str(TENANTS), "--auto-approve")
@@ -143,7 +143,7 @@ def test_kill_9_at_random_moments_then_resume_converges(
     cmd = [
         sys.executable,
         "-m",
-        "tenantry.cli",
+        "tenantry.cli.main",
         "apply",
         "-c",
         str(TENANTS),

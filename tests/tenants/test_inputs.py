@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from tenantry import config, people
+from tenantry.config import tenants as config
 from tenantry.errors import InputError
+from tenantry.inputs import people
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "bpo"
 

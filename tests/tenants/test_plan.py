@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from tenantry import config
-from tenantry.desired import build
-from tenantry.model import Division, Grant, Group, Queue, Role, Snapshot, User
-from tenantry.people import Person
-from tenantry.plan import PHASES, Plan, diff
+from tenantry.config import tenants as config
+from tenantry.domain.model import Division, Grant, Group, Queue, Role, Snapshot, User
+from tenantry.inputs.people import Person
+from tenantry.planning.desired import build
+from tenantry.planning.plan import PHASES, Plan, diff
 
 CFG = """\
 org:

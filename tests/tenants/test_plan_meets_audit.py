@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
-from tenantry.audit import audit
-from tenantry.snapshot import read_snapshot
+from tenantry.audit.engine import audit
+from tenantry.genesys.snapshot import read_snapshot
 
 from .conftest import EXAMPLE, Tenantry
 

@@ -18,11 +18,11 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tenantry.apply import Guard
-from tenantry.emulator import RunningEmulator
-from tenantry.journal import Journal
-from tenantry.plan import PHASES
-from tenantry.scaleout import execute_distributed
+from genesys_emulator import RunningEmulator
+from tenantry.execution.distributed import execute_distributed
+from tenantry.execution.executor import Guard
+from tenantry.execution.journal import Journal
+from tenantry.planning.plan import PHASES
 
 from .conftest import EXAMPLE, Tenantry
 
@@ -68,7 +68,7 @@ def test_two_workers_run_every_batch_exactly_once(
                     [
                         sys.executable,
                         "-m",
-                        "tenantry.cli",
+                        "tenantry.cli.main",
                         "worker",
                         "--journal",
                         pg_url,

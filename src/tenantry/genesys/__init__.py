@@ -8,9 +8,9 @@
 (auth.py) and rate budget (budget.py); `api/` has typed functions per API area.
 """
 
-from . import api
-from .config import Credentials, GenesysSettings, load_settings
-from .errors import (
+from tenantry.genesys import api
+from tenantry.genesys.config import Credentials, GenesysSettings, load_settings
+from tenantry.genesys.errors import (
     AuthenticationError,
     BadRequestError,
     ConfigError,
@@ -24,11 +24,11 @@ from .errors import (
     TransportError,
     UnauthorizedError,
 )
-from .http import GenesysClient
-from .metrics import Metrics
-from .paging import Listing
-from .regions import REGION_DOMAINS, Target, resolve_target
-from .retry import RetryPolicy
+from tenantry.genesys.http import GenesysClient
+from tenantry.genesys.metrics import Metrics
+from tenantry.genesys.paging import Listing
+from tenantry.genesys.regions import REGION_DOMAINS, Target, resolve_target
+from tenantry.genesys.retry import RetryPolicy
 
 __all__ = [
     "REGION_DOMAINS",

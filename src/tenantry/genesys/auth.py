@@ -13,11 +13,11 @@ from collections.abc import Callable
 
 import httpx
 
-from .config import Credentials
-from .errors import AuthenticationError, TransportError, error_from_response
-from .log import log_request
-from .metrics import Metrics
-from .retry import RetryPolicy
+from tenantry.genesys.config import Credentials
+from tenantry.genesys.errors import AuthenticationError, TransportError, error_from_response
+from tenantry.genesys.log import log_request
+from tenantry.genesys.metrics import Metrics
+from tenantry.genesys.retry import RetryPolicy
 
 TOKEN_PATH = "/oauth/token"
 

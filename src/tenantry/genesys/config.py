@@ -32,8 +32,8 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from .errors import ConfigError
-from .regions import Target, resolve_target
+from tenantry.genesys.errors import ConfigError
+from tenantry.genesys.regions import Target, resolve_target
 
 ENV_CLIENT_ID = "GENESYSCLOUD_OAUTHCLIENT_ID"
 ENV_CLIENT_SECRET = "GENESYSCLOUD_OAUTHCLIENT_SECRET"

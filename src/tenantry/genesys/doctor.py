@@ -17,14 +17,14 @@ from typing import Any
 
 import httpx
 
-from .api import grants as grants_api
-from .api import oauth_clients as oauth_api
-from .api import roles as roles_api
-from .config import Credentials, GenesysSettings
-from .errors import AuthenticationError, GenesysError
-from .http import GenesysClient
-from .models import Role
-from .retry import RetryPolicy
+from tenantry.genesys.api import grants as grants_api
+from tenantry.genesys.api import oauth_clients as oauth_api
+from tenantry.genesys.api import roles as roles_api
+from tenantry.genesys.config import Credentials, GenesysSettings
+from tenantry.genesys.errors import AuthenticationError, GenesysError
+from tenantry.genesys.http import GenesysClient
+from tenantry.genesys.models import Role
+from tenantry.genesys.retry import RetryPolicy
 
 ALL_DIVISIONS = "*"
 

@@ -24,21 +24,21 @@ from urllib.parse import quote
 
 import httpx
 
-from .auth import TokenProvider
-from .budget import RateBudget
-from .config import Credentials, GenesysSettings
-from .errors import (
+from tenantry.genesys.auth import TokenProvider
+from tenantry.genesys.budget import RateBudget
+from tenantry.genesys.config import Credentials, GenesysSettings
+from tenantry.genesys.errors import (
     ConflictError,
     GenesysError,
     OutcomeUnknownError,
     TransportError,
     error_from_response,
 )
-from .log import log_request
-from .metrics import Metrics
-from .pool import ClientPool, PoolMember
-from .regions import Target
-from .retry import RetryPolicy, is_retryable_status
+from tenantry.genesys.log import log_request
+from tenantry.genesys.metrics import Metrics
+from tenantry.genesys.pool import ClientPool, PoolMember
+from tenantry.genesys.regions import Target
+from tenantry.genesys.retry import RetryPolicy, is_retryable_status
 
 T = TypeVar("T")
 Params = Mapping[str, Any] | None

@@ -17,8 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import BadRequestError
-from .http import GenesysClient
+from tenantry.genesys.errors import BadRequestError
+from tenantry.genesys.http import GenesysClient
 
 
 @dataclass

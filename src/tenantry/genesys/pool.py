@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import httpx
 
-from .auth import TokenProvider
-from .budget import RateBudget
+from tenantry.genesys.auth import TokenProvider
+from tenantry.genesys.budget import RateBudget
 
 
 @dataclass

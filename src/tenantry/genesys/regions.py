@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from .errors import ConfigError
+from tenantry.genesys.errors import ConfigError
 
 REGION_DOMAINS: dict[str, str] = {
     "us-east-1": "mypurecloud.com",

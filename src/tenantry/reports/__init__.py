@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..audit import AuditResult
+from tenantry.audit.engine import AuditResult
 
 FORMATS = ("table", "json", "markdown", "html")
 
@@ -26,24 +26,24 @@ def render(result: AuditResult, fmt: str, *, generated_at: str = "") -> str:
 
 
 def _table(result: AuditResult, generated_at: str) -> str:
-    from .table import render_text
+    from tenantry.reports.table import render_text
 
     return render_text(result)
 
 
 def _json(result: AuditResult, generated_at: str) -> str:
-    from .json_report import render_json
+    from tenantry.reports.json_report import render_json
 
     return render_json(result, generated_at=generated_at)
 
 
 def _markdown(result: AuditResult, generated_at: str) -> str:
-    from .markdown import render_markdown
+    from tenantry.reports.markdown import render_markdown
 
     return render_markdown(result, generated_at=generated_at)
 
 
 def _html(result: AuditResult, generated_at: str) -> str:
-    from .html import render_html
+    from tenantry.reports.html import render_html
 
     return render_html(result, generated_at=generated_at)

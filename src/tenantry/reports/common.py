@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..audit import RANK, RULES, SEVERITIES, AuditResult, Finding
-from ..tenancy import census
+from tenantry.audit.engine import RANK, RULES, SEVERITIES, AuditResult, Finding
+from tenantry.domain.tenancy import census
 
 
 def tenant_label(result: AuditResult, key: str | None) -> str:

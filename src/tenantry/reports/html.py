@@ -8,8 +8,16 @@ from __future__ import annotations
 
 from html import escape
 
-from ..audit import NO_TENANT, RULES, SEVERITIES, AuditResult, Cell, Finding, access_matrix
-from .common import by_tenant, notes, summary, tenant_label
+from tenantry.audit.engine import (
+    NO_TENANT,
+    RULES,
+    SEVERITIES,
+    AuditResult,
+    Cell,
+    Finding,
+    access_matrix,
+)
+from tenantry.reports.common import by_tenant, notes, summary, tenant_label
 
 COLOURS = {"critical": "#b91c1c", "high": "#ea580c", "medium": "#ca8a04", "low": "#0e7490"}
 

@@ -9,8 +9,8 @@ import io
 import json
 from typing import TextIO
 
-from ..audit import AccessRow, AuditResult, Finding, Ref, access_matrix
-from .common import summary
+from tenantry.audit.engine import AccessRow, AuditResult, Finding, Ref, access_matrix
+from tenantry.reports.common import summary
 
 SCHEMA = "tenantry.audit/1"
 

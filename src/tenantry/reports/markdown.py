@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..audit import RULES, SEVERITIES, AuditResult, Finding
-from .common import by_tenant, notes, tenant_label
+from tenantry.audit.engine import RULES, SEVERITIES, AuditResult, Finding
+from tenantry.reports.common import by_tenant, notes, tenant_label
 
 
 def _cell(text: str) -> str:

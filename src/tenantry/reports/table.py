@@ -9,8 +9,8 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from ..audit import RULES, SEVERITIES, AuditResult
-from .common import by_tenant, notes, tenant_label
+from tenantry.audit.engine import RULES, SEVERITIES, AuditResult
+from tenantry.reports.common import by_tenant, notes, tenant_label
 
 STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "yellow", "low": "cyan"}
 

@@ -4,7 +4,7 @@ They know the platform's paths, bodies, bulk limits and natural keys; the client
 knows retries, budgets and tokens.
 """
 
-from . import (
+from tenantry.genesys.api import (
     analytics,
     divisions,
     grants,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
-from ..errors import NotFoundError
-from ..http import GenesysClient
+from tenantry.genesys.errors import NotFoundError
+from tenantry.genesys.http import GenesysClient
 
 T = TypeVar("T")
 

@@ -11,8 +11,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from ..http import GenesysClient
-from ..models import ConversationDetail
+from tenantry.genesys.http import GenesysClient
+from tenantry.genesys.models import ConversationDetail
 
 QUERY = "/api/v2/analytics/conversations/details/query"
 PAGE_SIZE = 100

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..http import GenesysClient
-from ..models import Division
-from ..paging import read_entity_listing
-from ._util import chunks, delete
+from tenantry.genesys.api._util import chunks, delete
+from tenantry.genesys.http import GenesysClient
+from tenantry.genesys.models import Division
+from tenantry.genesys.paging import read_entity_listing
 
 BASE = "/api/v2/authorization/divisions"
 ONE = BASE + "/{divisionId}"

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..http import GenesysClient
-from ..models import RoleDivision, Subject
+from tenantry.genesys.http import GenesysClient
+from tenantry.genesys.models import RoleDivision, Subject
 
 SUBJECT = "/api/v2/authorization/subjects/{subjectId}"
 SUBJECT_TYPES = ("PC_USER", "PC_GROUP", "PC_OAUTH_CLIENT")

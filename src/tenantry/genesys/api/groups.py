@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..http import GenesysClient
-from ..models import Group, User
-from ..paging import read_entity_listing
-from ._util import camel, chunks, delete
+from tenantry.genesys.api._util import camel, chunks, delete
+from tenantry.genesys.http import GenesysClient
+from tenantry.genesys.models import Group, User
+from tenantry.genesys.paging import read_entity_listing
 
 BASE = "/api/v2/groups"
 ONE = BASE + "/{groupId}"

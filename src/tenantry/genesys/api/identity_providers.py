@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import NotFoundError
-from ..http import GenesysClient
-from ..models import IdentityProvider
-from ..paging import read_entity_listing
-from ._util import delete
+from tenantry.genesys.api._util import delete
+from tenantry.genesys.errors import NotFoundError
+from tenantry.genesys.http import GenesysClient
+from tenantry.genesys.models import IdentityProvider
+from tenantry.genesys.paging import read_entity_listing
 
 BASE = "/api/v2/identityproviders"
 ONE = BASE + "/{providerType}"

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..http import GenesysClient
-from ..models import OAuthClient, RoleDivision
-from ..paging import read_entity_listing
-from ._util import camel, delete
+from tenantry.genesys.api._util import camel, delete
+from tenantry.genesys.http import GenesysClient
+from tenantry.genesys.models import OAuthClient, RoleDivision
+from tenantry.genesys.paging import read_entity_listing
 
 BASE = "/api/v2/oauth/clients"
 ONE = BASE + "/{clientId}"

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..http import GenesysClient
-from ..models import MemberGroup, Queue, QueueMember
-from ..paging import read_entity_listing, read_sequential
-from ._util import camel, chunks, delete
+from tenantry.genesys.api._util import camel, chunks, delete
+from tenantry.genesys.http import GenesysClient
+from tenantry.genesys.models import MemberGroup, Queue, QueueMember
+from tenantry.genesys.paging import read_entity_listing, read_sequential
 
 BASE = "/api/v2/routing/queues"
 ONE = BASE + "/{queueId}"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..http import GenesysClient
-from ..models import Role, SubjectDivisionGrants
-from ..paging import read_entity_listing
+from tenantry.genesys.http import GenesysClient
+from tenantry.genesys.models import Role, SubjectDivisionGrants
+from tenantry.genesys.paging import read_entity_listing
 
 BASE = "/api/v2/authorization/roles"
 ONE = BASE + "/{roleId}"

@@ -14,10 +14,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..http import GenesysClient
-from ..models import SCIM_PATCH_SCHEMA, ScimGroup, ScimUser
-from ..paging import Listing, read_scim_listing
-from ._util import delete
+from tenantry.genesys.api._util import delete
+from tenantry.genesys.http import GenesysClient
+from tenantry.genesys.models import SCIM_PATCH_SCHEMA, ScimGroup, ScimUser
+from tenantry.genesys.paging import Listing, read_scim_listing
 
 USERS = "/api/v2/scim/v2/users"
 USER = USERS + "/{userId}"

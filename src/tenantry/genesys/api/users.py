@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..http import GenesysClient
-from ..models import User
-from ..paging import read_entity_listing
-from ._util import camel, chunks, delete
+from tenantry.genesys.api._util import camel, chunks, delete
+from tenantry.genesys.http import GenesysClient
+from tenantry.genesys.models import User
+from tenantry.genesys.paging import read_entity_listing
 
 BASE = "/api/v2/users"
 ONE = BASE + "/{userId}"

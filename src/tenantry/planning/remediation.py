@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ..audit import AuditResult, Finding
-from ..config import Config
-from ..plan import (
+from tenantry.audit.engine import AuditResult, Finding
+from tenantry.config.tenants import Config
+from tenantry.planning.plan import (
     GROUP_MEMBERS_PER_CALL,
     PHASES,
     QUEUE_MEMBERS_PER_CALL,
@@ -22,7 +22,7 @@ from ..plan import (
     Plan,
     TenantSummary,
 )
-from ..plan import fingerprint as snapshot_fingerprint
+from tenantry.planning.plan import fingerprint as snapshot_fingerprint
 
 _CHUNK = {
     "group.members.remove": GROUP_MEMBERS_PER_CALL,

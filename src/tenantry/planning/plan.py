@@ -17,10 +17,10 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .config import Config
-from .desired import DesiredState, RoleGrant
-from .errors import Problem
-from .model import ALL_DIVISIONS, Grant, Snapshot
+from tenantry.config.tenants import Config
+from tenantry.domain.model import ALL_DIVISIONS, Grant, Snapshot
+from tenantry.errors import Problem
+from tenantry.planning.desired import DesiredState, RoleGrant
 
 PHASES = (
     "divisions",  # create tenant divisions

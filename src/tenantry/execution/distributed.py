@@ -18,10 +18,19 @@ from typing import Any
 import procrastinate
 import psycopg
 
-from .apply import ApplyResult, Context, Guard, GuardError, PhaseProgress, Resolver, plan_id, run_batch
-from .genesys import GenesysClient, GenesysError
-from .journal import Journal
-from .plan import Batch, Plan
+from tenantry.execution.executor import (
+    ApplyResult,
+    Context,
+    Guard,
+    GuardError,
+    PhaseProgress,
+    Resolver,
+    plan_id,
+    run_batch,
+)
+from tenantry.execution.journal import Journal
+from tenantry.genesys import GenesysClient, GenesysError
+from tenantry.planning.plan import Batch, Plan
 
 QUEUE = "tenantry"
 TASK = "tenantry.run_batch"

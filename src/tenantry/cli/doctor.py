@@ -15,9 +15,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .genesys.config import load_settings
-from .genesys.doctor import DoctorReport, run_doctor
-from .genesys.errors import ConfigError
+from tenantry.genesys.config import load_settings
+from tenantry.genesys.doctor import DoctorReport, run_doctor
+from tenantry.genesys.errors import ConfigError
 
 
 def doctor_command(

@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from .emulator.faults import parse_duration
-from .emulator.server import Options, serve
+from genesys_emulator.faults import parse_duration
+from genesys_emulator.server import Options, serve
 
 emulator_app = typer.Typer(help="Run the built-in Genesys Cloud emulator.", no_args_is_help=True)
 

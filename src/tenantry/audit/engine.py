@@ -17,9 +17,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from .config import Config
-from .model import ALL_DIVISIONS, Grant, Role, Snapshot
-from .tenancy import Tenancy, resolve
+from tenantry.config.tenants import Config
+from tenantry.domain.model import ALL_DIVISIONS, Grant, Role, Snapshot
+from tenantry.domain.tenancy import Tenancy, resolve
 
 SEVERITIES = ("critical", "high", "medium", "low")
 RANK = {s: i for i, s in enumerate(SEVERITIES)}

@@ -6,8 +6,8 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from .apply import ApplyResult
-from .plan import Plan
+from tenantry.execution.executor import ApplyResult
+from tenantry.planning.plan import Plan
 
 OP_VERB = {
     "division.create": "+ create division",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
-from .cli_tenants import apply_command, move_command, plan_command, worker_command
-from .emulator_cli import emulator_app
+from tenantry.cli.emulator import emulator_app
+from tenantry.cli.tenants import apply_command, move_command, plan_command, worker_command
 
 app = typer.Typer(
     name="tenantry",
@@ -24,8 +24,8 @@ console = Console(stderr=True)
 
 def _mount() -> None:
     """Commands that live in their own modules."""
-    from .cli_audit import audit_command
-    from .cli_doctor import doctor_command
+    from tenantry.cli.audit import audit_command
+    from tenantry.cli.doctor import doctor_command
 
     app.command("doctor")(doctor_command)
     app.command("audit")(audit_command)

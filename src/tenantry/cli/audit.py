@@ -18,11 +18,11 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from . import config as config_mod
-from .audit import AuditResult, audit
-from .errors import InputError
-from .genesys import ConfigError, GenesysError
-from .model import Snapshot
+from tenantry.audit.engine import AuditResult, audit
+from tenantry.config import tenants as config_mod
+from tenantry.domain.model import Snapshot
+from tenantry.errors import InputError
+from tenantry.genesys import ConfigError, GenesysError
 
 
 class Format(StrEnum):
@@ -42,7 +42,7 @@ class Severity(StrEnum):
 def _read_org(
     cfg: config_mod.Config | None, profile: str | None, target: str | None, err: Console
 ) -> Snapshot:
-    from .runtime import client_for, settings_for, snapshot_with_progress
+    from tenantry.services.runtime import client_for, settings_for, snapshot_with_progress
 
     async def go() -> Snapshot:
         client = client_for(settings_for(cfg, profile, target))
@@ -99,9 +99,9 @@ def audit_command(
 
 
 def _write_report(result: AuditResult, fmt: str, output: Path | None, out: Console, err: Console) -> None:
-    from .reports import render
-    from .reports.json_report import write_json
-    from .reports.table import headline, print_table
+    from tenantry.reports import render
+    from tenantry.reports.json_report import write_json
+    from tenantry.reports.table import headline, print_table
 
     if fmt == "table" and output is None:
         print_table(out, result)
@@ -120,8 +120,8 @@ def _write_report(result: AuditResult, fmt: str, output: Path | None, out: Conso
 
 
 def _write_fix(result: AuditResult, cfg: config_mod.Config | None, output: Path | None, out: Console) -> None:
-    from .reports.fix import remediation_plan
-    from .reports.table import print_table
+    from tenantry.planning.remediation import remediation_plan
+    from tenantry.reports.table import print_table
 
     assert output is not None
     plan = remediation_plan(result, cfg)

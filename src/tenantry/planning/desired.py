@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .config import Config, matches
-from .errors import Problem
-from .people import Person
+from tenantry.config.tenants import Config, matches
+from tenantry.errors import Problem
+from tenantry.inputs.people import Person
 
 RoleGrant = tuple[str, str]  # (role name, division name)
 

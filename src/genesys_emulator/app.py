@@ -24,7 +24,7 @@ from .faults import Fault, FaultInjector, FaultSpec
 from .org import Org
 from .web import Caller
 
-log = logging.getLogger("tenantry.emulator")
+log = logging.getLogger("genesys_emulator")
 
 
 class ConnectionDropped(Exception):

@@ -18,17 +18,17 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from . import config as config_mod
-from . import people as people_mod
-from .apply import ApplyResult, Context, Guard, Resolver, execute, plan_id
-from .desired import build
-from .errors import InputError
-from .genesys import ConfigError, GenesysError
-from .journal import Journal
-from .moves import plan_move, verify
-from .plan import Plan, diff, fingerprint
-from .render import print_plan, print_result
-from .runtime import client_for, phase_bars, settings_for, snapshot_with_progress
+from tenantry.cli.render import print_plan, print_result
+from tenantry.config import tenants as config_mod
+from tenantry.errors import InputError
+from tenantry.execution.executor import ApplyResult, Context, Guard, Resolver, execute, plan_id
+from tenantry.execution.journal import Journal
+from tenantry.genesys import ConfigError, GenesysError
+from tenantry.inputs import people as people_mod
+from tenantry.planning.desired import build
+from tenantry.planning.moves import plan_move, verify
+from tenantry.planning.plan import Plan, diff, fingerprint
+from tenantry.services.runtime import client_for, phase_bars, settings_for, snapshot_with_progress
 
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
@@ -121,7 +121,7 @@ async def _execute(
     guard = _guard(plan)
     with phase_bars(err) as bars:
         if jr.is_postgres:
-            from .scaleout import execute_distributed
+            from tenantry.execution.distributed import execute_distributed
 
             return await execute_distributed(
                 plan,
@@ -276,7 +276,7 @@ async def _apply(o: ApplyOptions) -> tuple[ApplyResult | None, list[str]]:
         moved = {e: b.target for b in plan.batches if b.op == "user.move" for e in b.items}
         wrong: list[str] = []
         if o.verify_moves and moved and result.ok:
-            from .snapshot import read_snapshot
+            from tenantry.genesys.snapshot import read_snapshot
 
             wrong = verify(await read_snapshot(client), moved)
     finally:
@@ -341,7 +341,7 @@ async def _move(cfg, email, to, person, auto_approve, as_json, profile, target, 
         jr = Journal(journal or cfg.org.journal)
         ctx = Context(client, Resolver(client, snap), jr, _guard(plan), Path("tenantry-secrets"))
         result = await execute(plan, ctx)
-        from .snapshot import read_snapshot
+        from tenantry.genesys.snapshot import read_snapshot
 
         division = cfg.tenants[to].division
         wrong = verify(await read_snapshot(client), {email: division}) if result.ok else []
@@ -358,7 +358,7 @@ def worker_command(
     target: TargetOpt = None,
 ) -> None:
     """Run batches handed out by `tenantry apply` through PostgreSQL (procrastinate)."""
-    from .scaleout import run_worker
+    from tenantry.execution.distributed import run_worker
 
     jr = Journal(journal)
     if not jr.is_postgres:

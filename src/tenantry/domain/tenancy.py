@@ -26,8 +26,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .config import Config, matches
-from .model import ALL_DIVISIONS, Snapshot
+from tenantry.config.tenants import Config, matches
+from tenantry.domain.model import ALL_DIVISIONS, Snapshot
 
 
 @dataclass(frozen=True, slots=True)

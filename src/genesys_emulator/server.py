@@ -209,7 +209,7 @@ def _in_process(opts: Options) -> Iterator[RunningEmulator]:
     args = [
         sys.executable,
         "-m",
-        "tenantry.emulator",
+        "genesys_emulator",
         "--announce-json",
         "--seed",
         opts.seed,

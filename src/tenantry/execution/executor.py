@@ -19,12 +19,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .genesys import GenesysClient, GenesysError
-from .genesys.api import divisions, grants, groups, identity_providers, oauth_clients, queues, roles, users
-from .genesys.models import RoleDivision
-from .journal import Journal
-from .model import ALL_DIVISIONS, Snapshot
-from .plan import Batch, Plan
+from tenantry.domain.model import ALL_DIVISIONS, Snapshot
+from tenantry.execution.journal import Journal
+from tenantry.genesys import GenesysClient, GenesysError
+from tenantry.genesys.api import (
+    divisions,
+    grants,
+    groups,
+    identity_providers,
+    oauth_clients,
+    queues,
+    roles,
+    users,
+)
+from tenantry.genesys.models import RoleDivision
+from tenantry.planning.plan import Batch, Plan
 
 
 class GuardError(Exception):

@@ -16,11 +16,11 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from .config import Config
-from .genesys import GenesysClient, GenesysSettings, load_settings
-from .genesys.config import ENV_API_REGION, ENV_REGION
-from .model import Snapshot
-from .snapshot import read_snapshot
+from tenantry.config.tenants import Config
+from tenantry.domain.model import Snapshot
+from tenantry.genesys import GenesysClient, GenesysSettings, load_settings
+from tenantry.genesys.config import ENV_API_REGION, ENV_REGION
+from tenantry.genesys.snapshot import read_snapshot
 
 
 def settings_for(config: Config | None, profile: str | None, target: str | None) -> GenesysSettings:

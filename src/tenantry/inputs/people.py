@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import InputError, Problem
+from tenantry.errors import InputError, Problem
 
 REQUIRED = ("hr_id", "email", "given_name", "family_name", "status")
 STATUSES = ("active", "leaver")

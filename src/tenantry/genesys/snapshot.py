@@ -12,10 +12,10 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from .genesys import GenesysClient
-from .genesys.api import divisions, groups, identity_providers, oauth_clients, queues, roles, users
-from .genesys.api.identity_providers import PROVIDER_TYPES
-from .model import Division, Grant, Group, OAuthClient, Policy, Queue, Role, Snapshot, User
+from tenantry.domain.model import Division, Grant, Group, OAuthClient, Policy, Queue, Role, Snapshot, User
+from tenantry.genesys import GenesysClient
+from tenantry.genesys.api import divisions, groups, identity_providers, oauth_clients, queues, roles, users
+from tenantry.genesys.api.identity_providers import PROVIDER_TYPES
 
 Progress = Callable[[str], None]
 

@@ -7,11 +7,11 @@ grants, grants through groups, queue membership — must lie in its new tenant's
 
 from __future__ import annotations
 
-from .config import Config, matches
-from .errors import Problem
-from .model import Snapshot
-from .people import Person
-from .plan import GROUP_MEMBERS_PER_CALL, Batch, Plan, TenantSummary, fingerprint
+from tenantry.config.tenants import Config, matches
+from tenantry.domain.model import Snapshot
+from tenantry.errors import Problem
+from tenantry.inputs.people import Person
+from tenantry.planning.plan import GROUP_MEMBERS_PER_CALL, Batch, Plan, TenantSummary, fingerprint
 
 
 def access_divisions(snap: Snapshot, user_id: str) -> set[str]:

@@ -1,4 +1,4 @@
-"""`python -m tenantry.emulator`: the process that `running_emulator(process=True)` starts."""
+"""`python -m genesys_emulator`: the process that `running_emulator(process=True)` starts."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from .server import Options, serve
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(prog="python -m tenantry.emulator")
+    ap = argparse.ArgumentParser(prog="python -m genesys_emulator")
     ap.add_argument("--seed", default="demo")
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=8765)

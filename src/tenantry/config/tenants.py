@@ -23,7 +23,7 @@ from pydantic import (
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 
-from .errors import InputError, Problem
+from tenantry.errors import InputError, Problem
 
 
 class Strict(BaseModel):

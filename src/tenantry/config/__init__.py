@@ -1,0 +1,1 @@
+"""tenants.yaml: schema and loader, every error naming file, line and field."""

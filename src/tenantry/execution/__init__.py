@@ -1,0 +1,1 @@
+"""Carrying out a plan: executor, guard rails, journal, distributed workers."""

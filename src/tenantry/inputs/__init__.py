@@ -1,0 +1,1 @@
+"""Where people come from: HR feeds (CSV, JSON lines) and, later, the SCIM bridge's store."""

@@ -1,0 +1,1 @@
+"""Pure planning: desired state, diff, plan, batching, moves, remediation."""

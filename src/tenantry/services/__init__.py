@@ -1,0 +1,1 @@
+"""What every entry point calls: plan, apply, move, reconcile, audit, doctor."""
