@@ -20,14 +20,11 @@ from rich.table import Table
 from genesys_emulator import RunningEmulator, running_emulator
 from tenantry.cli.render import print_plan, print_result
 from tenantry.config.tenants import load as load_config
-from tenantry.execution.executor import Context, Guard, Resolver, execute
 from tenantry.execution.journal import Journal
 from tenantry.genesys import Credentials, GenesysClient, resolve_target
 from tenantry.genesys.snapshot import read_snapshot
 from tenantry.inputs.people import load as load_people
-from tenantry.planning.desired import build
-from tenantry.planning.moves import verify
-from tenantry.planning.plan import diff
+from tenantry.services import tenants as svc
 from tenantry.services.runtime import phase_bars
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "bpo"
@@ -50,28 +47,23 @@ async def _round(
     before = emu.stats()["total"]
     async with GenesysClient(resolve_target(emu.base_url), creds) as client:
         snap = await read_snapshot(client)
-        plan = diff(
-            cfg, build(cfg, persons, str(feed)), snap, leaver_since=journal.leaver_since(), now=time.time()
-        )
+        plan = svc.plan_people(cfg, persons, snap, journal, feed=str(feed))
         print_plan(console, plan)
         console.rule("[bold]tenantry apply --auto-approve")
-        guard = Guard(frozenset(plan.settings["org_admins"]), frozenset(plan.settings["protected"]))
         with phase_bars(console) as bars:
-            result = await execute(
+            result = await svc.execute_plan(
                 plan,
-                Context(
-                    client,
-                    Resolver(client, snap),
-                    journal,
-                    guard,
-                    Path(tempfile.mkdtemp(prefix="tenantry-secrets-")),
-                ),
+                client,
+                snap,
+                journal,
+                svc.guard_for(plan, cfg),
                 progress=bars,
+                secrets_dir=Path(tempfile.mkdtemp(prefix="tenantry-secrets-")),
             )
         print_result(console, result)
-        moved = {e: b.target for b in plan.batches if b.op == "user.move" for e in b.items}
+        moved = svc.moved_people(plan)
         if moved:
-            wrong = verify(await read_snapshot(client), moved)
+            wrong = await svc.verify_moves(client, moved)
             console.print(
                 f"read back {len(moved)} movers: "
                 + ("[green]each reaches its new tenant only[/]" if not wrong else f"[red]{wrong}[/]")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -21,13 +20,11 @@ from rich.markup import escape
 from tenantry.cli.render import print_plan, print_result
 from tenantry.config import tenants as config_mod
 from tenantry.errors import InputError
-from tenantry.execution.executor import ApplyResult, Context, Guard, Resolver, execute, plan_id
 from tenantry.execution.journal import Journal
 from tenantry.genesys import ConfigError, GenesysError
 from tenantry.inputs import people as people_mod
-from tenantry.planning.desired import build
-from tenantry.planning.moves import plan_move, verify
-from tenantry.planning.plan import Plan, diff, fingerprint
+from tenantry.planning.plan import Plan
+from tenantry.services import tenants as svc
 from tenantry.services.runtime import client_for, phase_bars, settings_for, snapshot_with_progress
 
 out = Console()
@@ -39,10 +36,11 @@ ProfileOpt = Annotated[str | None, typer.Option("--profile", "-p", help="Named G
 TargetOpt = Annotated[str | None, typer.Option("--target", help="Region, domain or base URL.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
 JournalOpt = Annotated[str | None, typer.Option("--journal", help="Journal URL (overrides tenants.yaml).")]
-
-
-class Refused(Exception):
-    """Nothing was done: the sentence says why."""
+AutoApproveOpt = Annotated[bool, typer.Option("--auto-approve", help="Do not ask for confirmation.")]
+OnlyOpt = Annotated[
+    list[str] | None,
+    typer.Option("--only", help="Plan these people alone (repeatable); everyone else is left as is."),
+]
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -59,14 +57,6 @@ def _inputs(config: Path | None, people: Path | None) -> tuple[config_mod.Config
     return cfg, people_mod.load(people)
 
 
-async def _plan(cfg, persons, feed: str, journal: Journal, profile, target) -> tuple[Plan, object, object]:
-    settings = settings_for(cfg, profile, target)
-    client = client_for(settings)
-    snap = await snapshot_with_progress(client, err)
-    plan = diff(cfg, build(cfg, persons, feed), snap, leaver_since=journal.leaver_since(), now=time.time())
-    return plan, client, snap
-
-
 def plan_command(
     config: ConfigOpt = None,
     people: PeopleOpt = None,
@@ -75,6 +65,7 @@ def plan_command(
     detailed_exitcode: Annotated[
         bool, typer.Option("--detailed-exitcode", help="Exit 2 when there are changes.")
     ] = False,
+    only: OnlyOpt = None,
     profile: ProfileOpt = None,
     target: TargetOpt = None,
     journal: JournalOpt = None,
@@ -82,12 +73,12 @@ def plan_command(
     """Show what apply would change, per tenant, in the order it would run."""
     try:
         cfg, persons = _inputs(config, people)
-        jr = Journal(journal or cfg.org.journal)
+        jr = svc.journal_for(cfg, journal)
 
         async def go() -> Plan:
-            plan, client, _ = await _plan(cfg, persons, str(people), jr, profile, target)
-            await client.aclose()
-            return plan
+            async with client_for(settings_for(cfg, profile, target)) as client:
+                snap = await snapshot_with_progress(client, err)
+            return svc.plan_people(cfg, persons, snap, jr, feed=str(people), only=only)
 
         plan = asyncio.run(go())
     except InputError as exc:
@@ -110,43 +101,6 @@ def plan_command(
         raise typer.Exit(2)
 
 
-def _guard(plan: Plan) -> Guard:
-    s = plan.settings
-    return Guard(frozenset(s.get("org_admins", ())), frozenset(s.get("protected", ())))
-
-
-async def _execute(
-    plan: Plan, client, snap, jr: Journal, *, run_id=None, concurrency: int, local_worker: bool, quiet: bool
-) -> ApplyResult:
-    guard = _guard(plan)
-    with phase_bars(err) as bars:
-        if jr.is_postgres:
-            from tenantry.execution.distributed import execute_distributed
-
-            return await execute_distributed(
-                plan,
-                jr,
-                guard,
-                run_id=run_id,
-                progress=None if quiet else bars,
-                local=(client, concurrency) if local_worker else None,
-            )
-        ctx = Context(client, Resolver(client, snap), jr, guard, Path("tenantry-secrets"))
-        return await execute(
-            plan, ctx, run_id=run_id, concurrency=concurrency, progress=None if quiet else bars
-        )
-
-
-def _check_mass_revoke(plan: Plan, allow: bool) -> None:
-    threshold = plan.settings.get("mass_revoke_threshold", 0.10)
-    if plan.revoke_share() > threshold and not allow:
-        raise Refused(
-            f"this plan removes access from {plan.revoked_users} of {plan.managed_users} managed users "
-            f"({plan.revoke_share():.0%}, above the {threshold:.0%} threshold); review it and rerun with "
-            "--allow-mass-revoke"
-        )
-
-
 def apply_command(
     plan_file: Annotated[Path | None, typer.Argument(help="A plan saved by `tenantry plan -o`.")] = None,
     config: ConfigOpt = None,
@@ -154,13 +108,16 @@ def apply_command(
     auto_approve: Annotated[
         bool, typer.Option("--auto-approve", help="Do not ask for confirmation.")
     ] = False,
-    allow_mass_revoke: Annotated[bool, typer.Option("--allow-mass-revoke")] = False,
+    allow_mass_revoke: Annotated[
+        bool, typer.Option("--allow-mass-revoke", help="Apply a plan above the mass-revoke threshold.")
+    ] = False,
     as_json: JsonOpt = False,
     concurrency: Annotated[int, typer.Option(help="Batches in flight at once.")] = 8,
     local_worker: Annotated[
         bool, typer.Option(help="With a PostgreSQL journal, also work in this process.")
     ] = True,
     verify_moves: Annotated[bool, typer.Option("--verify/--no-verify", help="Read movers back.")] = True,
+    only: OnlyOpt = None,
     profile: ProfileOpt = None,
     target: TargetOpt = None,
     journal: JournalOpt = None,
@@ -179,22 +136,31 @@ def apply_command(
         profile,
         target,
         journal,
+        only,
     )
     try:
-        result, moved_wrong = asyncio.run(_apply(opts))
+        outcome = asyncio.run(_apply(opts))
     except InputError as exc:
         raise _fail(str(exc)) from None
-    except (ConfigError, GenesysError, Refused, ValueError, TimeoutError) as exc:
+    except (ConfigError, GenesysError, svc.Refused, ValueError, TimeoutError) as exc:
         raise _fail(str(exc)) from None
+    _report(outcome, as_json)
+
+
+def _report(outcome: svc.Outcome, as_json: bool, verified: str | None = None) -> None:
+    result = outcome.result
     if result is None:
+        err.print("Nothing applied.")
         return
     if as_json:
-        out.print_json(json.dumps(result.to_json() | {"verify": moved_wrong}))
+        out.print_json(json.dumps(result.to_json() | {"verify": outcome.wrong}))
     else:
         print_result(out, result)
-        for w in moved_wrong:
+        if verified is not None:
+            out.print(verified if not outcome.wrong else "")
+        for w in outcome.wrong:
             out.print(f"[red]verify:[/red] {escape(w)}")
-    if not result.ok or moved_wrong:
+    if not outcome.ok:
         raise typer.Exit(1)
 
 
@@ -212,76 +178,60 @@ class ApplyOptions:
     profile: str | None
     target: str | None
     journal: str | None
+    only: list[str] | None = None
 
 
-async def _apply(o: ApplyOptions) -> tuple[ApplyResult | None, list[str]]:
-    plan_file, config, people, journal, profile, target = (
-        o.plan_file,
-        o.config,
-        o.people,
-        o.journal,
-        o.profile,
-        o.target,
-    )
-    run_id = None
-    if plan_file is not None:
-        try:
-            plan = Plan.from_json(json.loads(plan_file.read_text()))
-        except (OSError, ValueError, KeyError) as exc:
-            raise Refused(f"{plan_file}: not a tenantry plan ({exc})") from None
-        cfg = config_mod.load(config) if config else None
-        jr = Journal(journal or plan.settings.get("journal") or "sqlite:///tenantry.db")
-        client = client_for(settings_for(cfg, profile, target))
-        snap = await snapshot_with_progress(client, err)
-        run_id = jr.unfinished_run(plan_id(plan))
-        if run_id is None and plan.fingerprint and plan.fingerprint != fingerprint(snap):
-            await client.aclose()
-            raise Refused(f"the org changed since {plan_file} was planned; run `tenantry plan` again")
-        if run_id:
-            err.print(f"resuming run {run_id} of this plan: batches already done are skipped")
-    else:
-        cfg, persons = _inputs(config, people)
-        jr = Journal(journal or cfg.org.journal)
-        plan, client, snap = await _plan(cfg, persons, str(people), jr, profile, target)
-        if plan.errors:
-            await client.aclose()
-            raise InputError(plan.errors)
-        if not o.as_json:
-            print_plan(out, plan)
-        if not plan.changes:
-            await client.aclose()
-            return ApplyResult(run_id="", done=0), []
-        _check_mass_revoke(plan, o.allow_mass_revoke)
-        if not o.auto_approve and not typer.confirm("Apply these changes?", default=False):
-            await client.aclose()
-            err.print("Nothing applied.")
-            return None, []
-    if plan_file is not None:
-        _check_mass_revoke(plan, o.allow_mass_revoke)
-    jr.mark_interrupted()
+def _ask(question: str):
+    return lambda _plan: typer.confirm(question, default=False)
+
+
+def _load_saved(plan_file: Path) -> Plan:
     try:
-        result = await _execute(
-            plan,
-            client,
-            snap,
-            jr,
-            run_id=run_id,
-            concurrency=o.concurrency,
-            local_worker=o.local_worker,
-            quiet=o.as_json,
-        )
-        counters = client.metrics.snapshot()
-        keep = ("total_calls", "total_retries", "rate_limited", "tokens_minted")
-        result.client = {k: counters[k] for k in keep}
-        moved = {e: b.target for b in plan.batches if b.op == "user.move" for e in b.items}
-        wrong: list[str] = []
-        if o.verify_moves and moved and result.ok:
-            from tenantry.genesys.snapshot import read_snapshot
+        return Plan.from_json(json.loads(plan_file.read_text()))
+    except (OSError, ValueError, KeyError) as exc:
+        raise svc.Refused(f"{plan_file}: not a tenantry plan ({exc})") from None
 
-            wrong = verify(await read_snapshot(client), moved)
-    finally:
-        await client.aclose()
-    return result, wrong
+
+async def _apply(o: ApplyOptions) -> svc.Outcome:
+    run_id = None
+    cfg = config_mod.load(o.config) if o.config else None
+    if o.plan_file is None:
+        cfg, persons = _inputs(o.config, o.people)
+    async with client_for(settings_for(cfg, o.profile, o.target)) as client:
+        snap = await snapshot_with_progress(client, err)
+        if o.plan_file is not None:
+            plan = _load_saved(o.plan_file)
+            jr = svc.journal_for(cfg, o.journal, plan)
+            run_id = await svc.resume_saved(plan, client, jr, str(o.plan_file), snap)
+            if run_id:
+                err.print(f"resuming run {run_id} of this plan: batches already done are skipped")
+            confirm = None
+        else:
+            assert cfg is not None
+            jr = svc.journal_for(cfg, o.journal)
+            plan = svc.plan_people(cfg, persons, snap, jr, feed=str(o.people), only=o.only)
+            if plan.errors:
+                raise InputError(plan.errors)
+            if not o.as_json:
+                print_plan(out, plan)
+            confirm = (
+                None if o.auto_approve else (lambda _p: typer.confirm("Apply these changes?", default=False))
+            )
+        with phase_bars(err) as bars:
+            return await svc.apply_plan(
+                plan,
+                client,
+                snap,
+                jr,
+                config=cfg if o.plan_file is None else None,
+                allow_mass_revoke=o.allow_mass_revoke,
+                confirm=confirm,
+                run_id=run_id,
+                concurrency=o.concurrency,
+                local_worker=o.local_worker,
+                verify_movers=o.verify_moves,
+                progress=None if o.as_json else bars,
+            )
 
 
 def move_command(
@@ -289,7 +239,9 @@ def move_command(
     to: Annotated[str, typer.Option("--to", help="Tenant key from tenants.yaml.")],
     config: ConfigOpt = None,
     people: PeopleOpt = None,
-    auto_approve: Annotated[bool, typer.Option("--auto-approve")] = False,
+    auto_approve: Annotated[
+        bool, typer.Option("--auto-approve", help="Do not ask for confirmation.")
+    ] = False,
     as_json: JsonOpt = False,
     profile: ProfileOpt = None,
     target: TargetOpt = None,
@@ -305,49 +257,26 @@ def move_command(
         person = None
         if people is not None:
             person = next((p for p in people_mod.load(people) if p.email == email.lower()), None)
-        result, wrong = asyncio.run(
-            _move(cfg, email, to, person, auto_approve, as_json, profile, target, journal)
-        )
+
+        async def go() -> svc.Outcome:
+            async with client_for(settings_for(cfg, profile, target)) as client:
+                snap = await snapshot_with_progress(client, err)
+
+                def confirm(plan: Plan) -> bool:
+                    if not as_json:
+                        print_plan(out, plan)
+                    return auto_approve or typer.confirm(f"Move {email} to {to}?", default=False)
+
+                return await svc.move(
+                    cfg, client, svc.journal_for(cfg, journal), email, to, person, snap, confirm=confirm
+                )
+
+        outcome = asyncio.run(go())
     except InputError as exc:
         raise _fail(str(exc)) from None
-    except (ConfigError, GenesysError, Refused) as exc:
+    except (ConfigError, GenesysError, svc.Refused) as exc:
         raise _fail(str(exc)) from None
-    if result is None:
-        return
-    if as_json:
-        out.print_json(json.dumps(result.to_json() | {"verify": wrong}))
-    else:
-        print_result(out, result)
-        out.print("[green]verified:[/green] no access outside the new tenant" if not wrong else "")
-        for w in wrong:
-            out.print(f"[red]verify:[/red] {escape(w)}")
-    if not result.ok or wrong:
-        raise typer.Exit(1)
-
-
-async def _move(cfg, email, to, person, auto_approve, as_json, profile, target, journal):
-    client = client_for(settings_for(cfg, profile, target))
-    try:
-        snap = await snapshot_with_progress(client, err)
-        plan = plan_move(cfg, snap, email, to, person)
-        if plan.errors:
-            raise InputError(plan.errors)
-        if not as_json:
-            print_plan(out, plan)
-        if not plan.changes:
-            return ApplyResult(run_id=""), []
-        if not auto_approve and not typer.confirm(f"Move {email} to {to}?", default=False):
-            return None, []
-        jr = Journal(journal or cfg.org.journal)
-        ctx = Context(client, Resolver(client, snap), jr, _guard(plan), Path("tenantry-secrets"))
-        result = await execute(plan, ctx)
-        from tenantry.genesys.snapshot import read_snapshot
-
-        division = cfg.tenants[to].division
-        wrong = verify(await read_snapshot(client), {email: division}) if result.ok else []
-        return result, wrong
-    finally:
-        await client.aclose()
+    _report(outcome, as_json, verified="[green]verified:[/green] no access outside the new tenant")
 
 
 def worker_command(
