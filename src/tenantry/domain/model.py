@@ -10,25 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-ALL_DIVISIONS = "*"
+from tenantry.domain.permissions import ADMIN_PERMISSIONS
 
-# Permission domains/entities whose holder can widen anyone's access: the audit's "admin-level".
-ADMIN_PERMISSIONS = (
-    "authorization:grant:add",
-    "authorization:grant:delete",
-    "authorization:role:add",
-    "authorization:role:edit",
-    "authorization:division:edit",
-    "directory:user:add",
-    "directory:user:edit",
-    "directory:user:delete",
-    "directory:user:setPassword",
-    "oauth:client:add",
-    "oauth:client:edit",
-    "sso:provider:add",
-    "sso:provider:edit",
-    "sso:provider:delete",
-)
+ALL_DIVISIONS = "*"
 
 
 class Grant(NamedTuple):
@@ -83,6 +67,7 @@ class User:
     title: str = ""
     department: str = ""
     version: int = 1
+    hr_id: str = ""  # employerInfo.employeeId: the person's anchor, whatever its email becomes
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +110,8 @@ class Snapshot:
     identity_providers: dict[str, dict] = field(default_factory=dict)  # type (generic, okta…) -> settings
     inactive_unread: int = 0  # inactive users past the platform's paging cap
     self_client_id: str = ""  # the OAuth client tenantry runs as: always protected
+    directory_open: bool | None = None  # any caller reads every user (the platform's default); None: unknown
+    org: dict[str, str] = field(default_factory=dict)  # id and name, when the org says
 
     @property
     def home_division_id(self) -> str:
@@ -138,6 +125,10 @@ class Snapshot:
 
     def user_by_email(self) -> dict[str, User]:
         return {u.email.lower(): u for u in self.users.values()}
+
+    def user_by_hr_id(self) -> dict[str, User]:
+        """Users anchored to an HR id (employerInfo.employeeId); deleted ones are never read."""
+        return {u.hr_id: u for u in self.users.values() if u.hr_id}
 
     def groups_of_user(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}

@@ -1,0 +1,1 @@
+"""The audit's rules, one function each, grouped by what they judge; see catalogue.py."""
