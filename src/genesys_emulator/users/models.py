@@ -29,6 +29,8 @@ def render(org: Org, u: dict, expand: frozenset[str] = frozenset()) -> dict:
         "acdAutoAnswer": False,
         "selfUri": f"/api/v2/users/{u['id']}",
     }
+    if u.get("employerInfo"):
+        out["employerInfo"] = dict(u["employerInfo"])
     if u.get("managerId"):
         out["manager"] = {"id": u["managerId"], "selfUri": f"/api/v2/users/{u['managerId']}"}
     if "groups" in expand:
@@ -36,6 +38,13 @@ def render(org: Org, u: dict, expand: frozenset[str] = frozenset()) -> dict:
             {"id": g, "selfUri": f"/api/v2/groups/{g}"} for g in sorted(org.user_groups(u["id"]))
         ]
     return out
+
+
+def check_employer_info(value: object) -> dict:
+    """`employerInfo`: an object of strings (employeeId holds an HR id)."""
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise bad_request("employerInfo must be an object of strings.", "invalid.value")
+    return {k: v for k, v in value.items() if k in ("officialName", "employeeId", "employeeType", "dateHire")}
 
 
 def check_email(email: object, field: str = "email") -> str:
@@ -54,6 +63,7 @@ def create(
     department: str = "",
     state: str = "active",
     user_id: str | None = None,
+    employer_info: dict | None = None,
 ) -> dict:
     check_email(email)
     if state not in STATES:
@@ -75,6 +85,8 @@ def create(
         "dateCreated": now,
         "dateModified": now,
     }
+    if employer_info:
+        u["employerInfo"] = check_employer_info(employer_info)
     org.users[u["id"]] = u
     org.subject_types[u["id"]] = "PC_USER"
     org.index_user(u)
@@ -108,6 +120,8 @@ def patch(org: Org, u: dict, body: dict) -> dict:
             raise bad_request("manager must be a user id or an object with one.", "invalid.value")
         org.user(mid)  # 404 for unknown or deleted users
         u["managerId"] = mid
+    if "employerInfo" in body:
+        u["employerInfo"] = check_employer_info(body["employerInfo"])
     old_email, old_state = u["email"], u["state"]
     for field in ("name", "email", "title", "department", "state"):
         if field in body:

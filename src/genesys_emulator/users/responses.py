@@ -101,6 +101,7 @@ async def create_user(req: Request) -> Response:
         title=body.get("title") or "",
         department=body.get("department") or "",
         state=body.get("state") or "active",
+        employer_info=body.get("employerInfo"),
     )
     return ok(m.render(o, u))
 

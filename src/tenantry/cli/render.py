@@ -98,9 +98,17 @@ def phase_table(plan: Plan, detail: int = 2) -> Table:
     return t
 
 
-def print_plan(console: Console, plan: Plan) -> None:
+def print_plan(console: Console, plan: Plan, verbose: bool = False) -> None:
     for w in plan.warnings:
         console.print(f"[yellow]warning:[/yellow] {w}")
+    for n in plan.notes:
+        console.print(f"note: {n}")
+    if plan.unmatched:
+        names = f": {', '.join(plan.unmatched)}" if verbose else " (-v lists them)"
+        console.print(
+            f"[yellow]{len(plan.unmatched)} people of the feed match no tenant[/yellow] and hold no "
+            f"access; nothing is planned for them{names}"
+        )
     if not plan.changes:
         console.print("[green]No changes.[/green] The org matches tenants.yaml and the people feed.")
         return

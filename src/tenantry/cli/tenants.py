@@ -37,6 +37,7 @@ TargetOpt = Annotated[str | None, typer.Option("--target", help="Region, domain 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
 JournalOpt = Annotated[str | None, typer.Option("--journal", help="Journal URL (overrides tenants.yaml).")]
 AutoApproveOpt = Annotated[bool, typer.Option("--auto-approve", help="Do not ask for confirmation.")]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Name the people the summary counts.")]
 OnlyOpt = Annotated[
     list[str] | None,
     typer.Option("--only", help="Plan these people alone (repeatable); everyone else is left as is."),
@@ -69,8 +70,11 @@ def plan_command(
     profile: ProfileOpt = None,
     target: TargetOpt = None,
     journal: JournalOpt = None,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Show what apply would change, per tenant, in the order it would run."""
+    if output is not None and not output.parent.is_dir():
+        raise _fail(f"cannot write {output}: folder {output.parent} does not exist")
     try:
         cfg, persons = _inputs(config, people)
         jr = svc.journal_for(cfg, journal)
@@ -94,7 +98,7 @@ def plan_command(
     if as_json:
         out.print_json(json.dumps(plan.to_json()))
     else:
-        print_plan(out, plan)
+        print_plan(out, plan, verbose)
         if output:
             out.print(f"Plan saved to {output}; apply it with `tenantry apply {output}`.")
     if detailed_exitcode and plan.changes:
@@ -121,6 +125,7 @@ def apply_command(
     profile: ProfileOpt = None,
     target: TargetOpt = None,
     journal: JournalOpt = None,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Apply a fresh plan (after confirmation) or a saved one (refused if the org changed since)."""
     opts = ApplyOptions(
@@ -137,6 +142,7 @@ def apply_command(
         target,
         journal,
         only,
+        verbose,
     )
     try:
         outcome = asyncio.run(_apply(opts))
@@ -179,6 +185,7 @@ class ApplyOptions:
     target: str | None
     journal: str | None
     only: list[str] | None = None
+    verbose: bool = False
 
 
 def _ask(question: str):
@@ -213,7 +220,7 @@ async def _apply(o: ApplyOptions) -> svc.Outcome:
             if plan.errors:
                 raise InputError(plan.errors)
             if not o.as_json:
-                print_plan(out, plan)
+                print_plan(out, plan, o.verbose)
             confirm = (
                 None if o.auto_approve else (lambda _p: typer.confirm("Apply these changes?", default=False))
             )
@@ -268,7 +275,15 @@ def move_command(
                     return auto_approve or typer.confirm(f"Move {email} to {to}?", default=False)
 
                 return await svc.move(
-                    cfg, client, svc.journal_for(cfg, journal), email, to, person, snap, confirm=confirm
+                    cfg,
+                    client,
+                    svc.journal_for(cfg, journal),
+                    email,
+                    to,
+                    person,
+                    snap,
+                    confirm=confirm,
+                    feed=str(people) if people else None,
                 )
 
         outcome = asyncio.run(go())

@@ -23,6 +23,7 @@ from pydantic import (
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 
+from tenantry.config.certs import CertificateError, CertInfo, check_certificate
 from tenantry.errors import InputError, Problem
 
 
@@ -112,6 +113,7 @@ class GroupSpec(Strict):
     description: str = ""
     roles: RoleList
     members: Literal["all"] | list[Rule] = "all"
+    allow_admin_role: bool = False  # a role with admin-level permissions is refused unless this says so
 
 
 class QueueSpec(Strict):
@@ -125,11 +127,13 @@ class OAuthClientSpec(Strict):
     roles: RoleList
     description: str = ""
     token_ttl_seconds: int = Field(86_400, ge=300, le=172_800)
+    allow_admin_role: bool = False
 
 
 class StaffSpec(Strict):
     email: str
     roles: RoleList
+    allow_admin_role: bool = False
 
     @field_validator("email")
     @classmethod
@@ -157,7 +161,8 @@ SsoType = Literal["okta", "adfs", "onelogin", "ping", "gsuite", "salesforce", "g
 
 class SsoSpec(Strict):
     """A SAML identity provider for people's sign-in. The certificate is public; it is read from a
-    PEM file next to tenants.yaml and sent without its armour, as the platform wants it."""
+    PEM or DER file next to tenants.yaml when the config is loaded, checked as X.509 (config/certs.py),
+    and sent without its armour, as the platform wants it."""
 
     name: str | None = None
     issuer_uri: str
@@ -167,13 +172,21 @@ class SsoSpec(Strict):
     name_identifier_format: str = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
     disabled: bool = False
 
-    def certificate(self, base: Path) -> str:
-        text = (base / self.certificate_file).read_text()
-        body = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("-----")]
-        return "".join(body)
+    _cert: CertInfo | None = PrivateAttr(default=None)  # set by `load`, which reads and checks the file
 
-    def wire(self, base: Path) -> dict[str, Any]:
-        """The fields tenantry manages, by their API names."""
+    @property
+    def cert(self) -> CertInfo | None:
+        return self._cert
+
+    def certificate(self, base: Path | None = None) -> str:
+        if self._cert is not None:
+            return self._cert.body
+        if base is None:
+            raise ValueError("the certificate was not loaded: load tenants.yaml with config.tenants.load")
+        return check_certificate((base / self.certificate_file).read_bytes()).body
+
+    def wire(self, base: Path | None = None) -> dict[str, Any]:
+        """The fields tenantry manages, by their API names (the certificate as loaded)."""
         out: dict[str, Any] = {
             "issuerURI": self.issuer_uri,
             "ssoTargetURI": self.sso_target_uri,
@@ -209,8 +222,13 @@ class Config(Strict):
 
     @property
     def base_dir(self) -> Path:
-        """Files named in tenants.yaml (certificates) are relative to it."""
+        """Files named in tenants.yaml (certificates, the SQLite journal, secrets) are relative to it."""
         return Path(self._source).parent
+
+    @property
+    def secrets_dir(self) -> Path:
+        """New OAuth client secrets go next to tenants.yaml, wherever tenantry is run from."""
+        return self.base_dir / SECRETS_DIR
 
     def where(self, dotted: str) -> tuple[str, int | None]:
         """(file, line) of a field, so errors found later (at plan time) still point at it."""
@@ -249,6 +267,34 @@ class Config(Strict):
         return self
 
 
+def unknown_columns(config: Config, columns: frozenset[str], feed: str) -> list[Problem]:
+    """Rule tests naming an attribute the feed has no column for: each would be false for everyone,
+    silently taking the tenant's people out of it. (`idp_group` tests are not columns: IdP groups
+    may come from the IdP rather than the feed.)"""
+    shown = ", ".join(sorted(columns))
+    problems = []
+    for key, t in config.tenants.items():
+        places = [(f"tenants.{key}.members.{i}", r) for i, r in enumerate(t.members)]
+        places += [
+            (f"tenants.{key}.groups.{g}.members.{i}", r)
+            for g, spec in t.groups.items()
+            if spec.members != "all"
+            for i, r in enumerate(spec.members)
+        ]
+        for where, rule in places:
+            for attr in rule.attributes:
+                if attr not in columns:
+                    field = f"{where}.{attr}"
+                    problems.append(
+                        config.problem(
+                            field,
+                            f"the rule tests {attr!r}, which is not a column of the feed {feed} "
+                            f"(its columns: {shown}); fix the rule or the feed",
+                        )
+                    )
+    return problems
+
+
 # ---- loading with line numbers ------------------------------------------------------------
 def _walk(node: Any, loc: tuple[Any, ...]) -> tuple[int | None, tuple[Any, ...]]:
     """Follow a pydantic error location through ruamel's round-trip nodes: (line, path in document).
@@ -273,6 +319,7 @@ def _line_of(node: Any, loc: tuple[Any, ...]) -> int | None:
     return _walk(node, loc)[0]
 
 
+SECRETS_DIR = "tenantry-secrets"
 _CROSS = re.compile(r"^(?:Value error, )?(tenants\.[\w.\-]+): (.*)$", re.S)
 
 
@@ -293,17 +340,42 @@ def load(path: str | Path) -> Config:
         raise InputError([Problem(name, 1, "", "the file must be a mapping with `org` and `tenants`")])
     try:
         config = Config.model_validate(data)
-        config._source, config._doc = name, data
     except ValidationError as exc:
         raise InputError(_problems(exc, name, data)) from None
-    missing = [
-        config.problem(f"org.sso.{kind}.certificate_file", f"cannot read {spec.certificate_file!r}")
-        for kind, spec in config.org.sso.items()
-        if not (config.base_dir / spec.certificate_file).is_file()
-    ]
-    if missing:
-        raise InputError(missing)
+    journal = relative_sqlite(config.org.journal, p.parent)
+    if journal != config.org.journal:
+        config = config.model_copy(update={"org": config.org.model_copy(update={"journal": journal})})
+    config._source, config._doc = name, data
+    problems = _load_certificates(config)
+    if problems:
+        raise InputError(problems)
     return config
+
+
+def relative_sqlite(url: str, base: Path) -> str:
+    """A SQLite journal with a relative path lives in the folder of tenants.yaml, not the cwd."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or url.startswith(prefix + "/") or url == prefix:
+        return url
+    rest = url[len(prefix) :]
+    if rest.startswith(":memory:") or Path(rest).is_absolute():
+        return url
+    return prefix + str((base / rest).resolve())
+
+
+def _load_certificates(config: Config) -> list[Problem]:
+    """Read and check each SSO certificate file; the plan then uses what was read, and never reads."""
+    problems = []
+    for kind, spec in config.org.sso.items():
+        field = f"org.sso.{kind}.certificate_file"
+        path = config.base_dir / spec.certificate_file
+        try:
+            spec._cert = check_certificate(path.read_bytes())
+        except OSError:
+            problems.append(config.problem(field, f"cannot read {spec.certificate_file!r}"))
+        except CertificateError as exc:
+            problems.append(config.problem(field, f"{spec.certificate_file}: {exc}"))
+    return problems
 
 
 def _problems(exc: ValidationError, name: str, data: Any) -> list[Problem]:

@@ -271,6 +271,7 @@ async def run_batch(ctx: Context, b: Batch) -> dict[str, Any]:
             division_id=await r.get("division", spec["division"]),
             title=spec.get("title") or None,
             department=spec.get("department") or None,
+            hr_id=spec.get("hr_id") or None,
         )
         r.learn("user", b.target, u.id)
         ctx.journal.forget_leaver(b.target)
@@ -278,6 +279,8 @@ async def run_batch(ctx: Context, b: Batch) -> dict[str, Any]:
     if op == "user.update":
         uid = await r.get("user", b.target)
         await users.update_user(c, uid, **items[0])
+        if items[0].get("email"):  # an HR-anchored email change: later batches name the new email
+            r.learn("user", items[0]["email"], uid)
         if items[0].get("state") == "active":
             ctx.journal.forget_leaver(b.target)
         return {}

@@ -35,6 +35,10 @@ class Division(GenesysModel):
     object_counts: dict[str, int] | None = None
 
 
+class EmployerInfo(GenesysModel):
+    employee_id: str | None = None
+
+
 class User(GenesysModel):
     id: str
     name: str | None = None
@@ -45,6 +49,7 @@ class User(GenesysModel):
     department: str | None = None
     title: str | None = None
     username: str | None = None
+    employer_info: EmployerInfo | None = None
 
 
 class PermissionPolicy(GenesysModel):

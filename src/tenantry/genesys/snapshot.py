@@ -39,6 +39,7 @@ def _user(u: Any) -> User:
         u.title or "",
         u.department or "",
         u.version or 1,
+        (u.employer_info.employee_id if u.employer_info else None) or "",
     )
 
 

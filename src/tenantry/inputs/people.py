@@ -50,6 +50,16 @@ class Person:
         }
 
 
+class Feed(list[Person]):
+    """The people of one feed, and the columns it has: a rule testing a column the feed lacks is an
+    input error, never a test that is silently false for everyone."""
+
+    def __init__(self, people: list[Person], name: str, columns: frozenset[str]) -> None:
+        super().__init__(people)
+        self.name = name
+        self.columns = columns
+
+
 def _groups(value: object) -> frozenset[str]:
     if value is None or value == "":
         return frozenset()
@@ -58,7 +68,7 @@ def _groups(value: object) -> frozenset[str]:
     return frozenset(x.strip() for x in str(value).split(";") if x.strip())
 
 
-def _rows(path: Path) -> list[tuple[int, dict[str, object]]]:
+def _rows(path: Path) -> tuple[list[tuple[int, dict[str, object]]], frozenset[str]]:
     name = str(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -82,7 +92,7 @@ def _rows(path: Path) -> list[tuple[int, dict[str, object]]]:
             rows.append((n, obj))
         if problems:
             raise InputError(problems[:MAX_PROBLEMS])
-        return rows
+        return rows, frozenset(k for _, obj in rows for k in obj)
     reader = csv.DictReader(text.splitlines())
     missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
     if missing:
@@ -92,10 +102,10 @@ def _rows(path: Path) -> list[tuple[int, dict[str, object]]]:
         if None in row:
             raise InputError([Problem(name, reader.line_num, "", "more values than header columns")])
         out.append((reader.line_num, dict(row)))
-    return out
+    return out, frozenset(reader.fieldnames or ())
 
 
-def load(path: str | Path) -> list[Person]:
+def load(path: str | Path) -> Feed:
     """Read and validate a feed; raise InputError listing every problem with its line."""
     p = Path(path)
     name = str(path)
@@ -103,7 +113,8 @@ def load(path: str | Path) -> list[Person]:
     people: list[Person] = []
     by_id: dict[str, int] = {}
     by_email: dict[str, int] = {}
-    for line, row in _rows(p):
+    rows, columns = _rows(p)
+    for line, row in rows:
         values = {k: ("" if v is None else str(v).strip()) for k, v in row.items() if k != "idp_groups"}
         bad = False
         for f in REQUIRED:
@@ -150,4 +161,4 @@ def load(path: str | Path) -> list[Person]:
         )
     if problems:
         raise InputError(problems[:MAX_PROBLEMS])
-    return people
+    return Feed(people, name, columns)

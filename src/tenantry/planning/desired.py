@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from tenantry.config.tenants import Config, matches
+from tenantry.config.tenants import Config, matches, unknown_columns
 from tenantry.errors import Problem
 from tenantry.inputs.people import Person
 
@@ -93,6 +93,11 @@ def assign(config: Config, people: Iterable[Person], feed_name: str = "people") 
 
 def build(config: Config, people: list[Person], feed_name: str = "people") -> DesiredState:
     state = DesiredState(feed=frozenset(p.email for p in people))
+    columns = getattr(people, "columns", None)  # a Feed knows its columns; other sources do not
+    if columns is not None:
+        state.errors = unknown_columns(config, columns, getattr(people, "name", feed_name))
+        if state.errors:
+            return state  # nothing is planned from rules that cannot be evaluated
     tenant_of, state.errors = assign(config, people, feed_name)
     staff = {s.email for t in config.tenants.values() for s in t.staff}
     members: dict[str, list[Person]] = {k: [] for k in config.tenants}

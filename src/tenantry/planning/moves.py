@@ -1,34 +1,33 @@
 """`tenantry move EMAIL --to TENANT`, and the read-back that proves a move left no double access.
 
 A move is planned like any other change (revoke, then move, then grant) and applied by the same
-executor; afterwards the org is read again and each moved person's effective access — direct
-grants, grants through groups, queue membership — must lie in its new tenant's division only.
+executor; afterwards the org is read again and each moved person's effective access (domain/access.py) —
+direct grants, grants through groups, queue membership — must be what the desired state gives it:
+its new tenant's division, and the divisions it is BPO staff of.
 """
 
 from __future__ import annotations
 
-from tenantry.config.tenants import Config, matches
+from tenantry.config.tenants import Config, Match, matches
+from tenantry.domain.access import user_divisions
 from tenantry.domain.model import Snapshot
 from tenantry.errors import Problem
 from tenantry.inputs.people import Person
 from tenantry.planning.plan import GROUP_MEMBERS_PER_CALL, Batch, Plan, TenantSummary, fingerprint
 
 
-def access_divisions(snap: Snapshot, user_id: str) -> set[str]:
-    """Every division a user reaches: its direct grants, its groups' grants, its queues."""
-    groups = {g.id for g in snap.groups.values() if user_id in g.member_ids}
-    divs = {g.division_id for g in snap.user_grants.get(user_id, ())}
-    for gid in groups:
-        if snap.groups[gid].roles_enabled:
-            divs |= {g.division_id for g in snap.group_grants.get(gid, ())}
-    for q in snap.queues.values():
-        if user_id in q.member_ids or groups.intersection(q.member_group_ids):
-            divs.add(q.division_id)
-    return divs
+def allowed_divisions(config: Config) -> dict[str, set[str]]:
+    """email -> tenant divisions the desired state lets a person reach besides its own: staff grants."""
+    out: dict[str, set[str]] = {}
+    for t in config.tenants.values():
+        for s in t.staff:
+            out.setdefault(s.email.lower(), set()).add(t.division)
+    return out
 
 
-def verify(snap: Snapshot, moved: dict[str, str]) -> list[str]:
-    """moved: email -> division name. Returns one sentence per person whose access is wrong."""
+def verify(snap: Snapshot, moved: dict[str, str], allowed: dict[str, set[str]] | None = None) -> list[str]:
+    """moved: email -> division name; allowed: email -> other division names the desired state grants
+    it (BPO staff). Returns one sentence per person whose access differs from the desired state."""
     by_email = snap.user_by_email()
     div_by_name = snap.division_by_name()
     name = {d.id: d.name for d in snap.divisions.values()}
@@ -41,10 +40,44 @@ def verify(snap: Snapshot, moved: dict[str, str]) -> list[str]:
             continue
         if u.division_id != d.id:
             wrong.append(f"{email}: home division is {name.get(u.division_id)}, not {division}")
-        extra = access_divisions(snap, u.id) - {d.id}
+        also = {x.id for n in (allowed or {}).get(email.lower(), ()) if (x := div_by_name.get(n.lower()))}
+        extra = user_divisions(snap, u.id) - {d.id} - also
         if extra:
             wrong.append(f"{email}: still reaches {', '.join(sorted(name.get(x, x) for x in extra))}")
     return wrong
+
+
+def feed_contradiction(config: Config, person: Person, tenant: str, feed: str) -> str | None:
+    """Why the feed would undo moving `person` to `tenant` (the next apply follows the feed), or None."""
+    where = f"{feed} line {person.line}"
+    if not person.active:
+        return f"{where}: {person.email} is a leaver; the next apply deactivates them"
+    hits = [k for k, t in config.tenants.items() if matches(t.members, person.attrs(), person.idp_groups)]
+    if hits == [tenant]:
+        return None
+    rules = config.tenants[tenant].members
+    tests = "; or ".join(
+        ", ".join(
+            [f"{k}: {_describe(m)}" for k, m in r.attributes.items()]
+            + ([f"idp_group: {r.idp_group}"] if r.idp_group else [])
+        )
+        for r in rules
+    )
+    now = f"matches tenant {', '.join(hits)}" if hits else "matches no tenant"
+    return (
+        f"{where}: {person.email} {now}, so the next apply of the feed would move them back; "
+        f"change that row to match tenant {tenant} ({tests}) first, or apply the feed instead"
+    )
+
+
+def _describe(m: Match) -> str:
+    if m.equals is not None:
+        return m.equals
+    if m.one_of is not None:
+        return "one of " + ", ".join(m.one_of)
+    if m.pattern is not None:
+        return f"pattern {m.pattern}"
+    return f"contains {m.contains}"
 
 
 def plan_move(config: Config, snap: Snapshot, email: str, tenant: str, person: Person | None) -> Plan:
@@ -110,10 +143,18 @@ def plan_move(config: Config, snap: Snapshot, email: str, tenant: str, person: P
             batches.append(Batch("revoke", "queue.members.remove", q.name, [email], old_tenant))
     role = {r.id: r.name for r in snap.roles.values()}
     div = {d.id: d.name for d in snap.divisions.values()}
+    staff = {
+        (r.lower(), t.division.lower())
+        for t in config.tenants.values()
+        for s in t.staff
+        if s.email == email
+        for r in s.roles
+    }
     direct = sorted(
         [role.get(g.role_id, g.role_id), div.get(g.division_id, g.division_id)]
         for g in snap.user_grants.get(u.id, ())
         if g.division_id != target.id
+        and (role.get(g.role_id, "").lower(), div.get(g.division_id, "").lower()) not in staff
     )
     if direct:
         batches.append(Batch("revoke", "user.grants.remove", email, direct, old_tenant))

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from tenantry.config.tenants import Config
-from tenantry.domain.model import ALL_DIVISIONS, Grant, Snapshot
+from tenantry.domain.model import ALL_DIVISIONS, Grant, Role, Snapshot
 from tenantry.errors import Problem
 from tenantry.planning.desired import DesiredState, RoleGrant
 
@@ -30,6 +30,7 @@ PHASES = (
     "queues",  # create, move, bind member groups
     "oauth-clients",
     "sso",  # SAML identity providers for people's sign-in
+    "identity",  # users anchored to their HR id: email changes, HR ids written on adopted users
     "revoke",  # memberships and grants removed, leavers deactivated
     "people",  # joiners created, movers moved, re-joiners reactivated, profiles updated
     "grant",  # memberships and grants added
@@ -101,6 +102,10 @@ class Plan:
     revoked_users: int = 0
     leavers_started: list[str] = field(default_factory=list)  # emails deactivated by this plan
     settings: dict[str, Any] = field(default_factory=dict)  # guard rails and journal, for `apply plan.json`
+    notes: list[str] = field(default_factory=list)  # facts to show with the plan (SSO certificates)
+    unmatched: list[str] = field(
+        default_factory=list
+    )  # active people of the feed in no tenant, holding nothing
 
     @property
     def changes(self) -> int:
@@ -126,6 +131,8 @@ class Plan:
                 "tenants": {k: v.as_dict() for k, v in sorted(self.tenants.items())},
             },
             "warnings": self.warnings,
+            "notes": self.notes,
+            "unmatched": self.unmatched,
             "errors": [str(e) for e in self.errors],
             "leavers_started": self.leavers_started,
             "settings": self.settings,
@@ -152,6 +159,8 @@ class Plan:
             revoked_users=data["summary"]["revoked_users"],
             leavers_started=list(data.get("leavers_started", [])),
             settings=dict(data.get("settings", {})),
+            notes=list(data.get("notes", [])),
+            unmatched=list(data.get("unmatched", [])),
         )
         for phase in data["phases"]:
             for b in phase["batches"]:
@@ -194,6 +203,17 @@ def fingerprint(snap: Snapshot) -> str:
     return h.hexdigest()
 
 
+def admin_role_problem(config: Config, path: str, index: int, role: Role) -> Problem:
+    """A tenant entry naming an admin-level role (domain/permissions.py, shared with audit rule R07)."""
+    perms = role.admin_permissions
+    shown = ", ".join(perms[:3]) + (f" and {len(perms) - 3} more" if len(perms) > 3 else "")
+    return config.problem(
+        f"{path}.roles.{index}",
+        f"role {role.name!r} carries admin-level permissions ({shown}) and would let the tenant widen "
+        f"anyone's access; use another role, or set allow_admin_role: true on this entry",
+    )
+
+
 def _chunks(items: list[str], size: int) -> list[list[str]]:
     items = sorted(items)
     return [items[i : i + size] for i in range(0, len(items), size)]
@@ -210,6 +230,8 @@ class _Builder:
         self.role_name = {r.id: r.name for r in snap.roles.values()}
         self.users = snap.user_by_email()
         self.email_of = {u.id: u.email.lower() for u in snap.users.values()}
+        self.identity: dict[str, tuple[str, dict[str, Any]]] = {}  # email -> (org's email, patch)
+        self.anchor(desired)
         self.tenant_div = {name.lower(): key for name, key in desired.divisions.items()}
         protected = {p.lower() for p in config.org.protected}
         if snap.self_client_id:
@@ -232,6 +254,58 @@ class _Builder:
             {r.name.lower(): r.name for r in snap.roles.values()},
             {d.name.lower(): d.name for d in snap.divisions.values()},
         )
+
+    def anchor(self, desired: DesiredState) -> None:
+        """Find each person's user by HR id first (employerInfo.employeeId), then by email.
+
+        A user found by HR id under another email is that person with a changed email: it is keyed
+        by the feed's email from here on, and renamed in the identity phase. A user found by email
+        with no HR id is adopted: its HR id is written. A user found by email with another HR id is
+        someone else: an error, never a silent merge."""
+        by_hr = self.snap.user_by_hr_id()
+        people = [(e, w.hr_id) for e, w in desired.users.items()]
+        people += [(e, p.hr_id) for e, p in desired.leavers.items()]
+        for email, hr_id in sorted(people):
+            if not hr_id:
+                continue
+            u = by_hr.get(hr_id)
+            if u is not None and u.email.lower() != email:
+                other = self.users.get(email)
+                if other is not None and other.id != u.id:
+                    self.plan.errors.append(
+                        Problem(
+                            "people",
+                            None,
+                            "email",
+                            f"{email} (HR id {hr_id}) is the email of another user of the org "
+                            f"(HR id {other.hr_id or 'none'}); the user with HR id {hr_id} is {u.email}",
+                        )
+                    )
+                    continue
+                self.identity[email] = (u.email.lower(), {"email": email})
+                self.users[email] = u
+                self.email_of[u.id] = email
+                continue
+            u = self.users.get(email)
+            if u is None:
+                continue
+            if not u.hr_id:
+                self.identity[email] = (email, {"employer_info": {"employeeId": hr_id}})
+            elif u.hr_id != hr_id:
+                self.plan.errors.append(
+                    Problem(
+                        "people",
+                        None,
+                        "hr_id",
+                        f"{email} is HR id {hr_id} in the feed but the org's user with that email is "
+                        f"HR id {u.hr_id}: a different person; fix the feed or the user",
+                    )
+                )
+
+    def emit_identity(self, email: str, tenant: str | None) -> None:
+        if email in self.identity:
+            org_email, patch = self.identity[email]
+            self.add("identity", "user.update", org_email, [patch], tenant)
 
     # ---- helpers ----------------------------------------------------------------------
     def add(
@@ -258,18 +332,23 @@ class _Builder:
 
     # ---- validation -------------------------------------------------------------------
     def check_roles(self) -> None:
-        roles = {r.name.lower() for r in self.snap.roles.values()}
+        roles = self.snap.role_by_name()
         for key, t in self.config.tenants.items():
-            where = [(f"groups.{gkey}", g.roles) for gkey, g in t.groups.items()]
-            where += [(f"oauth_clients.{i}", c.roles) for i, c in enumerate(t.oauth_clients)]
-            where += [(f"staff.{i}", s.roles) for i, s in enumerate(t.staff)]
-            for path, names in where:
-                for i, r in enumerate(names):
-                    if r.lower() not in roles:
+            where = [(f"groups.{gkey}", g) for gkey, g in t.groups.items()]
+            where += [(f"oauth_clients.{i}", c) for i, c in enumerate(t.oauth_clients)]
+            where += [(f"staff.{i}", s) for i, s in enumerate(t.staff)]
+            for path, spec in where:
+                for i, r in enumerate(spec.roles):
+                    role = roles.get(r.lower())
+                    if role is None:
                         self.plan.errors.append(
                             self.config.problem(
                                 f"tenants.{key}.{path}.roles.{i}", f"role {r!r} does not exist in the org"
                             )
+                        )
+                    elif role.admin_permissions and not spec.allow_admin_role:
+                        self.plan.errors.append(
+                            admin_role_problem(self.config, f"tenants.{key}.{path}", i, role)
                         )
             for si, s in enumerate(t.staff):
                 if s.email not in self.users and s.email not in self.desired.users:
@@ -375,7 +454,15 @@ class _Builder:
 
     def sso(self) -> None:
         for kind, spec in sorted(self.config.org.sso.items()):
-            want = spec.wire(self.config.base_dir)
+            want = spec.wire()  # the certificate was read and checked by the config loader
+            if spec.cert is not None:
+                self.plan.notes.append(f"SSO {kind} certificate: {spec.cert.describe()}")
+                if spec.cert.expires_soon:
+                    self.plan.warnings.append(
+                        f"the SSO {kind} certificate expires in {spec.cert.days_left} days "
+                        f"({spec.cert.not_after:%Y-%m-%d}); get the IdP's next certificate into "
+                        f"{spec.certificate_file}"
+                    )
             have = self.snap.identity_providers.get(kind, {})
             if any(have.get(k) != v for k, v in want.items()):
                 self.add("sso", "sso.put", kind, [want])
@@ -410,6 +497,7 @@ class _Builder:
                             "division": want.division,
                             "title": want.title,
                             "department": want.department,
+                            "hr_id": want.hr_id,
                         }
                     ],
                     want.tenant,
@@ -419,6 +507,7 @@ class _Builder:
                     ts.affected.add(email)
             else:
                 managed_ids.add(u.id)
+                self.emit_identity(email, want.tenant)
                 patch: dict[str, str] = {}
                 if u.state != "active":
                     patch["state"] = "active"
@@ -479,6 +568,7 @@ class _Builder:
             if self.is_protected(email, u.id):
                 self.plan.warnings.append(f"leaver {email} is protected; left unchanged")
                 continue
+            self.emit_identity(email, self.tenant_of_division_id(u.division_id))
             key = self.tenant_of_division_id(u.division_id)
             ts = self.tenant(key)
             if u.state == "active":
@@ -499,7 +589,10 @@ class _Builder:
         # people of the feed who match no tenant: their tenant access is reported and revoked
         for email in sorted(d.unassigned):
             u = self.users.get(email)
-            if u is None or self.is_protected(email, u.id):
+            if u is None:
+                self.plan.unmatched.append(email)
+                continue
+            if self.is_protected(email, u.id):
                 continue
             held = {
                 g
@@ -508,7 +601,9 @@ class _Builder:
             }
             queues = [qn for qn in direct_queues.get(u.id, ()) if self.tenant_of_queue.get(qn) is not None]
             groups = [group_name[g] for g in groups_of.get(u.id, ()) if group_name[g] in d.groups]
-            if held or queues or groups:
+            if not (held or queues or groups):
+                self.plan.unmatched.append(email)
+            else:
                 self.plan.warnings.append(
                     f"{email} matches no tenant but holds tenant access "
                     f"({len(held)} grants, {len(groups)} groups, {len(queues)} queues); revoking it"
@@ -519,7 +614,7 @@ class _Builder:
 
         # users in tenant divisions that the feed does not name: reported, not touched
         for u in self.snap.users.values():
-            if u.state == "active" and u.email.lower() not in d.feed:
+            if u.state == "active" and self.email_of[u.id] not in d.feed:
                 t = self.tenant_of_division_id(u.division_id)
                 if t is not None:
                     self.plan.warnings.append(f"{u.email} is in tenant {t}'s division but not in the feed")
@@ -617,6 +712,7 @@ def diff(
         "protected": sorted(b.protected),
         "journal": config.org.journal,
         "mass_revoke_threshold": config.org.mass_revoke_threshold,
+        "secrets_dir": str(config.secrets_dir),
     }
     for key in config.tenants:
         b.tenant(key)

@@ -48,6 +48,7 @@ def restrict(plan: Plan, emails: set[str]) -> Plan:
         managed_users=plan.managed_users,
         revoked_users=len({e for b in kept if b.phase == "revoke" for e in _people_of(b)}),
         leavers_started=[e for e in plan.leavers_started if e in scope],
+        unmatched=[e for e in plan.unmatched if e in scope],
     )
 
 

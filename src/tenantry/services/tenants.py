@@ -14,18 +14,19 @@ from pathlib import Path
 
 from tenantry.config.tenants import Config
 from tenantry.domain.model import Snapshot
-from tenantry.errors import InputError
+from tenantry.errors import InputError, Problem
 from tenantry.execution.executor import ApplyResult, Context, Guard, PhaseProgress, Resolver, execute, plan_id
 from tenantry.execution.journal import Journal
 from tenantry.genesys import GenesysClient
 from tenantry.genesys.snapshot import read_snapshot
 from tenantry.inputs.people import Person
 from tenantry.planning.desired import build
-from tenantry.planning.moves import plan_move, verify
+from tenantry.planning.moves import allowed_divisions, feed_contradiction, plan_move, verify
 from tenantry.planning.plan import Plan, diff, fingerprint
 from tenantry.planning.scope import restrict
 
 DEFAULT_JOURNAL = "sqlite:///tenantry.db"
+JOURNAL_KINDS = frozenset({"sqlite", "postgresql", "postgres", "postgresql+psycopg"})
 DEFAULT_MASS_REVOKE_THRESHOLD = 0.10
 SECRETS_DIR = Path("tenantry-secrets")
 
@@ -78,9 +79,31 @@ def check_mass_revoke(plan: Plan, allow: bool, config: Config | None = None) -> 
 
 
 def journal_for(config: Config | None, override: str | None = None, plan: Plan | None = None) -> Journal:
+    """The journal; a malformed, unsupported or unreachable URL is an InputError naming where it came from."""
     url = override or (config.org.journal if config else None)
     url = url or (plan.settings.get("journal") if plan else None) or DEFAULT_JOURNAL
-    return Journal(url)
+    where = (
+        ("--journal", "")
+        if override
+        else ((config.where("org.journal")[0], "org.journal") if config else ("journal", ""))
+    )
+    return open_journal(url, *where)
+
+
+def open_journal(url: str, source: str, field: str = "") -> Journal:
+    kind = url.split(":", 1)[0].lower() if ":" in url else ""
+    safe = url.split("@", 1)[-1] if "@" in url else url  # never echo a password in the URL
+    if kind not in JOURNAL_KINDS:
+        raise InputError(
+            [Problem(source, None, field, f"journal {safe!r} is not a sqlite:/// or postgresql:// URL")]
+        )
+    try:
+        return Journal(url)
+    except Exception as exc:  # SQLAlchemy and driver errors alike: one line, no traceback
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise InputError(
+            [Problem(source, None, field, f"cannot open the journal {safe!r}: {reason}")]
+        ) from None
 
 
 def plan_people(
@@ -136,8 +159,12 @@ def moved_people(plan: Plan) -> dict[str, str]:
     return {e: b.target for b in plan.batches if b.op == "user.move" for e in b.items}
 
 
-async def verify_moves(client: GenesysClient, moved: dict[str, str]) -> list[str]:
-    return verify(await read_snapshot(client), moved) if moved else []
+async def verify_moves(
+    client: GenesysClient, moved: dict[str, str], config: Config | None = None
+) -> list[str]:
+    """Read movers back; their access must be what the desired state gives them (staff grants too)."""
+    allowed = allowed_divisions(config) if config is not None else None
+    return verify(await read_snapshot(client), moved, allowed) if moved else []
 
 
 def client_counters(client: GenesysClient) -> dict[str, int]:
@@ -179,9 +206,11 @@ async def apply_plan(
         concurrency=concurrency,
         local_worker=local_worker,
         progress=progress,
+        secrets_dir=config.secrets_dir if config else Path(plan.settings.get("secrets_dir", SECRETS_DIR)),
     )
     result.client = client_counters(client)
-    wrong = await verify_moves(client, moved_people(plan)) if verify_movers and result.ok else []
+    moved = moved_people(plan)
+    wrong = await verify_moves(client, moved, config) if verify_movers and result.ok else []
     return Outcome(plan, result, wrong)
 
 
@@ -205,19 +234,32 @@ async def move(
     snap: Snapshot,
     *,
     confirm: Callable[[Plan], bool] | None = None,
+    feed: str | None = None,
 ) -> Outcome:
-    """One person to another tenant: revoke, move, grant; then read back."""
+    """One person to another tenant: revoke, move, grant; then read back.
+
+    With the feed's row of the person (`person`, from `feed`), a move the feed contradicts is
+    refused: the next apply of that feed would move them back. Without it, a warning says so."""
+    if person is not None and tenant in config.tenants:
+        contradiction = feed_contradiction(config, person, tenant, feed or "the feed")
+        if contradiction:
+            raise Refused(contradiction)
     plan = plan_move(config, snap, email, tenant, person)
     if plan.errors:
         raise InputError(plan.errors)
+    if person is None:
+        plan.warnings.append(
+            f"no people feed given (--people): the next `tenantry apply` of the feed decides where "
+            f"{email.lower()} belongs, and moves them back if its row does not match tenant {tenant}"
+        )
     if not plan.changes:
         return Outcome(plan, ApplyResult(run_id=""))
     if confirm is not None and not confirm(plan):
         return Outcome(plan, None)
-    ctx = Context(client, Resolver(client, snap), journal, guard_for(plan, config), SECRETS_DIR)
+    ctx = Context(client, Resolver(client, snap), journal, guard_for(plan, config), config.secrets_dir)
     result = await execute(plan, ctx)
     division = config.tenants[tenant].division
-    wrong = await verify_moves(client, {email: division}) if result.ok else []
+    wrong = await verify_moves(client, {email: division}, config) if result.ok else []
     return Outcome(plan, result, wrong)
 
 

@@ -118,13 +118,17 @@ async def create_user(
     title: str | None = None,
     department: str | None = None,
     state: str | None = None,
+    hr_id: str | None = None,
 ) -> User:
     """Create a user; after an unclear answer the email decides whether it already exists.
 
-    No password is ever set or sent: people sign in through SSO.
+    No password is ever set or sent: people sign in through SSO. `hr_id` anchors the user to its
+    person (employerInfo.employeeId), so a later email change updates this user.
     """
     body: dict[str, Any] = {"name": name, "email": email, "divisionId": division_id}
     body |= {k: v for k, v in (("title", title), ("department", department), ("state", state)) if v}
+    if hr_id:
+        body["employerInfo"] = {"employeeId": hr_id}
 
     async def lookup() -> dict[str, Any] | None:
         found = await find_user_by_email(client, email)
@@ -134,7 +138,7 @@ async def create_user(
 
 
 async def update_user(client: GenesysClient, user_id: str, **changes: Any) -> User:
-    """PATCH the given fields (name, email, title, department, state) at the current version.
+    """PATCH the given fields (name, email, title, department, state, employer_info) at the current version.
 
     A 409 (someone else, or our own earlier attempt, moved the version) re-reads and re-applies.
     """
