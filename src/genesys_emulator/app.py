@@ -39,11 +39,24 @@ def _all_routes() -> list[Route]:
     from .groups import responses as groups
     from .identityproviders import responses as idps
     from .oauth import responses as oauth
+    from .organization import responses as organization
     from .queues import responses as queues
     from .scim import responses as scim
     from .users import responses as users
 
-    modules: Iterable = (oauth, divisions, users, authorization, groups, queues, idps, analytics, scim, admin)
+    modules: Iterable = (
+        oauth,
+        organization,
+        divisions,
+        users,
+        authorization,
+        groups,
+        queues,
+        idps,
+        analytics,
+        scim,
+        admin,
+    )
     return [r for m in modules for r in m.routes]
 
 

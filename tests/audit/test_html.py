@@ -109,8 +109,13 @@ def test_chromium_renders_heat_map_and_findings(chromium, report, tmp_path):
     assert sorted(dom.rules) == sorted(v.rule for v in VIOLATIONS)
     # The cross-tenant reaches injected in Acme (R01 `*`, R02 direct, R03 via group) show as a red cell
     # in Globex's column of Acme's row, and only there; Globex's own row stays clean.
-    foreign = [title for cls, title in dom.cells if cls == "foreign"]
+    foreign = [title for cls, title in dom.cells if cls == "foreign" and not title.startswith("no tenant")]
     assert len(foreign) == 1 and foreign[0].startswith(f"acme ({ACME}) → {GLOBEX}: 3 subject(s) can view")
+    # Subjects of no tenant reaching a tenant's division (R04's client, R08's contractor) are red too.
+    outsiders = {
+        title.split(":")[0] for cls, title in dom.cells if cls == "foreign" and title.startswith("no tenant")
+    }
+    assert outsiders == {f"no tenant → {ACME}", f"no tenant → {GLOBEX}"}
     own = [title for cls, title in dom.cells if cls == "own"]
     assert len(own) == 2 and any(t.startswith(f"globex ({GLOBEX}) → {GLOBEX}") for t in own)
     assert "agent3@acme.bpo.example" in text and "via group Globex Telecom Agents" in text

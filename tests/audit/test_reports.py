@@ -35,18 +35,19 @@ def _documented(section: str) -> set[str]:
 
 def test_json_keys_are_exactly_the_documented_ones(result):
     data = json.loads(render(result, "json", generated_at="2026-11-25 09:00"))
-    assert set(data) == {"schema", "summary", "findings", "access", "matrix"}
+    assert set(data) == {"schema", "evidence", "summary", "findings", "access", "matrix", "sha256"}
     assert data["schema"] == "tenantry.audit/1"
     assert set(data["summary"]) == _documented("summary")
     assert {k for f in data["findings"] for k in f} == _documented("findings[]")
     assert {k for row in data["access"] for k in row} == _documented("access[]")
     assert set(data["matrix"]) == _documented("matrix")
+    assert set(data["evidence"]) == _documented("evidence")
 
 
 def test_streamed_json_equals_the_document(result):
-    assert json.loads(render(result, "json", generated_at="t")) == json.loads(
-        json.dumps(to_json(result, generated_at="t"))
-    )
+    streamed = json.loads(render(result, "json", generated_at="t"))
+    assert len(streamed.pop("sha256")) == 64
+    assert streamed == json.loads(json.dumps(to_json(result, generated_at="t")))
 
 
 def test_json_content(result):

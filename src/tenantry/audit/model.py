@@ -11,6 +11,7 @@ from tenantry.domain.model import Snapshot
 from tenantry.domain.tenancy import Tenancy
 
 if TYPE_CHECKING:
+    from tenantry.audit.matrix import Matrix
     from tenantry.audit.visibility import Visibility
 
 
@@ -49,6 +50,7 @@ class AuditResult:
     visibility: Visibility | None = None  # None: not proven (a snapshot built by hand)
     evidence: dict[str, Any] = field(default_factory=dict)  # org, target, version, config digest, time
     scope: str | None = None  # a per-tenant report: the one tenant it is about
+    matrix: Matrix | None = None  # a per-tenant report's heat map, computed before names were withheld
 
     def counts(self) -> dict[str, int]:
         out = dict.fromkeys(SEVERITIES, 0)

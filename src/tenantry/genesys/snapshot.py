@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from tenantry.domain.model import Division, Grant, Group, OAuthClient, Policy, Queue, Role, Snapshot, User
-from tenantry.genesys import GenesysClient
+from tenantry.genesys import GenesysClient, GenesysError
 from tenantry.genesys.api import divisions, groups, identity_providers, oauth_clients, queues, roles, users
 from tenantry.genesys.api.identity_providers import PROVIDER_TYPES
 
@@ -61,6 +61,15 @@ async def _providers(client: GenesysClient) -> list[Any]:
     return [found.get(t) for t in PROVIDER_TYPES]
 
 
+async def _organization(client: GenesysClient) -> dict[str, str]:
+    """The org's id and name for a report's evidence; empty when the caller may not read them."""
+    try:
+        body = await client.get("/api/v2/organizations/me")
+    except GenesysError:
+        return {}
+    return {k: str(body[k]) for k in ("id", "name") if body.get(k)}
+
+
 async def read_snapshot(client: GenesysClient, *, progress: Progress | None = None) -> Snapshot:
     """Everything tenantry plans and audits against. `progress(step)` is called as steps finish."""
     done = progress or (lambda _step: None)
@@ -70,7 +79,7 @@ async def read_snapshot(client: GenesysClient, *, progress: Progress | None = No
         done(name)
         return result
 
-    divs, role_list, active, inactive, group_list, clients, queue_list, providers = await asyncio.gather(
+    divs, role_list, active, inactive, group_list, clients, queue_list, providers, org = await asyncio.gather(
         step("divisions", divisions.list_divisions(client)),
         step("roles", roles.list_roles(client)),
         step("active users", users.list_users(client, state="active")),
@@ -79,9 +88,11 @@ async def read_snapshot(client: GenesysClient, *, progress: Progress | None = No
         step("oauth clients", oauth_clients.list_oauth_clients(client)),
         step("queues", queues.list_queues(client)),
         step("identity providers", _providers(client)),
+        _organization(client),
     )
     snap = Snapshot(inactive_unread=inactive.unread)
     snap.self_client_id = client.pool.members[0].client_id
+    snap.org = org
     for d in divs:
         snap.divisions[d.id] = Division(d.id, d.name, bool(d.home_division))
     for r in role_list:

@@ -34,9 +34,11 @@ def summary(result: AuditResult, generated_at: str = "") -> dict:
     return {
         "generated_at": generated_at or None,
         "configured": t.configured,
+        "complete": result.complete,
         "tenants": [
             {"key": k, "division": {"id": x.division_id, "name": x.name}, "users": users[k]}
             for k, x in t.tenants.items()
+            if result.scope in (None, k)
         ],
         "subjects": {
             "users": len(s.users),
@@ -66,12 +68,19 @@ def summary(result: AuditResult, generated_at: str = "") -> dict:
 def notes(result: AuditResult) -> list[str]:
     """What limits this audit's view of the org, in sentences; every format prints them."""
     out = []
+    if result.snapshot.directory_open is None and result.snapshot.self_client_id:
+        out.append(
+            "Whether the org restricts directory search by division could not be read: on the platform's "
+            "default (open) every tenant client reads every tenant's people (rule R12)."
+        )
     if result.snapshot.inactive_unread:
         out.append(
             f"{result.snapshot.inactive_unread:,} inactive users were past the platform's paging cap and "
             "could not be read: R09 did not see them."
         )
-    missing = [t for t in result.tenancy.tenants.values() if t.division_id is None]
+    missing = [
+        t for k, t in result.tenancy.tenants.items() if t.division_id is None and result.scope in (None, k)
+    ]
     if missing:
         out.append(
             "Configured tenants whose division does not exist in the org: "

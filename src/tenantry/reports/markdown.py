@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from tenantry.audit.engine import RULES, SEVERITIES, AuditResult, Finding
 from tenantry.reports.common import by_tenant, notes, tenant_label
+from tenantry.reports.evidence import incomplete_banner
+from tenantry.reports.evidence import lines as evidence_lines
 
 
 def _cell(text: str) -> str:
@@ -27,6 +29,9 @@ def render_markdown(result: AuditResult, *, generated_at: str = "") -> str:
     counts = result.counts()
     s = result.snapshot
     lines = ["# tenantry isolation audit", ""]
+    banner = incomplete_banner(result)
+    if banner:
+        lines += [f"> **{_cell(banner)}**", ""]
     if generated_at:
         lines += [f"_{generated_at}_", ""]
     lines += [
@@ -46,6 +51,9 @@ def render_markdown(result: AuditResult, *, generated_at: str = "") -> str:
     lines += [f"> **Note:** {n}\n" for n in notes(result)]
     if not result.findings:
         lines += ["**No findings.** No tenant can reach another.", ""]
+    lines += ["## Evidence", "", "| | |", "|---|---|"]
+    lines += [f"| {_cell(label)} | {_cell(value)} |" for label, value in evidence_lines(result)]
+    lines.append("")
     for key, findings in by_tenant(result):
         lines += [
             f"## {tenant_label(result, key)}",
@@ -55,4 +63,6 @@ def render_markdown(result: AuditResult, *, generated_at: str = "") -> str:
             *(_row(f) for f in findings),
             "",
         ]
+    if banner:
+        lines += [f"> **{_cell(banner)}**", ""]
     return "\n".join(lines)

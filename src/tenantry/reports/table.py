@@ -11,6 +11,7 @@ from rich.text import Text
 
 from tenantry.audit.engine import RULES, SEVERITIES, AuditResult
 from tenantry.reports.common import by_tenant, notes, tenant_label
+from tenantry.reports.evidence import incomplete_banner, lines
 
 STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "yellow", "low": "cyan"}
 
@@ -32,8 +33,19 @@ def headline(result: AuditResult) -> Text:
     return text
 
 
+def evidence_table(result: AuditResult) -> Table:
+    table = Table(title="evidence", title_justify="left", show_header=False, expand=True)
+    table.add_column("fact", no_wrap=True, style="bold")
+    table.add_column("value", overflow="fold")
+    for label, value in lines(result):
+        table.add_row(escape(label), escape(value))
+    return table
+
+
 def renderables(result: AuditResult) -> list[RenderableType]:
-    out: list[RenderableType] = [headline(result)]
+    banner = incomplete_banner(result)
+    out: list[RenderableType] = [Text(banner, style="bold white on red")] if banner else []
+    out.append(headline(result))
     for key, findings in by_tenant(result):
         table = Table(title=f"tenant: {escape(tenant_label(result, key))}", title_justify="left", expand=True)
         table.add_column("severity", no_wrap=True)
@@ -55,6 +67,9 @@ def renderables(result: AuditResult) -> list[RenderableType]:
     for rule, why in sorted(result.skipped.items()):
         out.append(Text(f"skipped {rule} {RULES[rule].name}: {why}", style="dim"))
     out += [Text(f"note: {n}", style="yellow") for n in notes(result)]
+    out.append(evidence_table(result))
+    if banner:
+        out.append(Text(banner, style="bold white on red"))
     return out
 
 

@@ -1,0 +1,1 @@
+"""Emulated organization API: GET /api/v2/organizations/me."""
