@@ -2,7 +2,9 @@
 
 Exit codes, so the audit can gate a pipeline: 0 nothing at or above `--fail-on` (default high),
 1 something is, 2 the audit could not run (bad tenants.yaml or option, missing credentials,
-unreachable org). The lead mounts it with `app.command("audit")(audit_command)`.
+unreachable org, an output folder that does not exist) or would be wrong: the auditing client
+cannot see every division and `--partial` was not given. The lead mounts it with
+`app.command("audit")(audit_command)`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from tenantry.config import tenants as config_mod
 from tenantry.domain.model import Snapshot
 from tenantry.errors import InputError
 from tenantry.genesys import ConfigError, GenesysError
+from tenantry.reports.evidence import collect
+from tenantry.reports.tenant_view import for_tenant
 
 
 class Format(StrEnum):
@@ -41,17 +45,20 @@ class Severity(StrEnum):
 
 def _read_org(
     cfg: config_mod.Config | None, profile: str | None, target: str | None, err: Console
-) -> Snapshot:
+) -> tuple[Snapshot, str]:
+    """The snapshot, and the API base URL it was read from (for the evidence block)."""
     from tenantry.services.runtime import client_for, settings_for, snapshot_with_progress
 
+    settings = settings_for(cfg, profile, target)
+
     async def go() -> Snapshot:
-        client = client_for(settings_for(cfg, profile, target))
+        client = client_for(settings)
         try:
             return await snapshot_with_progress(client, err)
         finally:
             await client.aclose()
 
-    return asyncio.run(go())
+    return asyncio.run(go()), settings.target.api_base
 
 
 def _fail(err: Console, message: str) -> typer.Exit:
@@ -75,6 +82,16 @@ def audit_command(
     fix: Annotated[
         bool, typer.Option("--fix", help="Write a remediation plan to -o FILE for `tenantry apply FILE`.")
     ] = False,
+    partial: Annotated[
+        bool,
+        typer.Option(
+            "--partial", help="Report even when the client cannot see every division; marked INCOMPLETE."
+        ),
+    ] = False,
+    tenant: Annotated[
+        str | None,
+        typer.Option("--tenant", help="A report for one tenant (key): no other tenant's people or names."),
+    ] = None,
     profile: Annotated[str | None, typer.Option("--profile", "-p", help="Named Genesys profile.")] = None,
     target: Annotated[str | None, typer.Option("--target", help="Region, domain or base URL.")] = None,
 ) -> None:
@@ -82,14 +99,31 @@ def audit_command(
     out, err = Console(), Console(stderr=True)
     if fix and output is None:
         raise _fail(err, "--fix writes a remediation plan: give it a file with -o, e.g. --fix -o fix.json")
+    if output is not None and not output.parent.is_dir():
+        raise _fail(err, f"cannot write {output}: folder {output.parent} does not exist")
+    if fix and tenant:
+        raise _fail(err, "--fix plans for the whole org; run it without --tenant")
     try:
         cfg = config_mod.load(config) if config is not None else None
-        snap = _read_org(cfg, profile, target, err)
+        snap, api_base = _read_org(cfg, profile, target, err)
     except InputError as exc:
         raise _fail(err, str(exc)) from None
     except (ConfigError, GenesysError) as exc:
         raise _fail(err, str(exc)) from None
     result = audit(snap, cfg)
+    if not result.complete and not partial:
+        assert result.visibility is not None
+        raise _fail(
+            err,
+            f"the audit would be wrong: {result.visibility.sentence()}. Grant those view permissions on all "
+            "divisions, or rerun with --partial for a report marked INCOMPLETE",
+        )
+    collect(result, config=config, target=api_base)
+    if tenant is not None:
+        if tenant not in result.tenancy.tenants:
+            known = ", ".join(sorted(result.tenancy.tenants)) or "none"
+            raise _fail(err, f"--tenant {tenant!r} is not a tenant (tenants: {known})")
+        result = for_tenant(result, tenant)
     if fix:
         _write_fix(result, cfg, output, out)
     else:
@@ -106,7 +140,7 @@ def _write_report(result: AuditResult, fmt: str, output: Path | None, out: Conso
     if fmt == "table" and output is None:
         print_table(out, result)
         return
-    when = time.strftime("%Y-%m-%d %H:%M:%S %Z")
+    when = result.evidence.get("taken_at") or time.strftime("%Y-%m-%d %H:%M:%S %Z")
     if output is None:
         out.file.write(render(result, fmt, generated_at=when))
         return

@@ -6,7 +6,7 @@ import typer
 from rich.console import Console
 
 from tenantry.cli.emulator import emulator_app
-from tenantry.cli.tenants import apply_command, move_command, plan_command, worker_command
+from tenantry.cli.tenants import apply_command, move_command, plan_command, reconcile_command, worker_command
 
 app = typer.Typer(
     name="tenantry",
@@ -17,6 +17,7 @@ app = typer.Typer(
 app.command("plan")(plan_command)
 app.command("apply")(apply_command)
 app.command("move")(move_command)
+app.command("reconcile")(reconcile_command)
 app.command("worker")(worker_command)
 app.add_typer(emulator_app, name="emulator")
 console = Console(stderr=True)
@@ -26,9 +27,11 @@ def _mount() -> None:
     """Commands that live in their own modules."""
     from tenantry.cli.audit import audit_command
     from tenantry.cli.doctor import doctor_command
+    from tenantry.cli.sso import sso_app
 
     app.command("doctor")(doctor_command)
     app.command("audit")(audit_command)
+    app.add_typer(sso_app, name="sso")
 
 
 _mount()

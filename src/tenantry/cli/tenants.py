@@ -294,6 +294,35 @@ def move_command(
     _report(outcome, as_json, verified="[green]verified:[/green] no access outside the new tenant")
 
 
+def reconcile_command(
+    emails: Annotated[list[str], typer.Argument(help="The people to converge; nobody else is touched.")],
+    config: ConfigOpt = None,
+    people: PeopleOpt = None,
+    as_json: JsonOpt = False,
+    profile: ProfileOpt = None,
+    target: TargetOpt = None,
+    journal: JournalOpt = None,
+) -> None:
+    """Converge the named people to what tenants.yaml and the feed say (as `apply --only`, at once)."""
+    try:
+        cfg, persons = _inputs(config, people)
+        jr = svc.journal_for(cfg, journal)
+
+        async def go() -> svc.Outcome:
+            async with client_for(settings_for(cfg, profile, target)) as client:
+                snap = await snapshot_with_progress(client, err)
+                return await svc.reconcile(cfg, persons, emails, client, jr, snap=snap, feed=str(people))
+
+        outcome = asyncio.run(go())
+    except InputError as exc:
+        raise _fail(str(exc)) from None
+    except (ConfigError, GenesysError, svc.Refused) as exc:
+        raise _fail(str(exc)) from None
+    if not as_json:
+        print_plan(out, outcome.plan)
+    _report(outcome, as_json)
+
+
 def worker_command(
     journal: Annotated[str, typer.Option("--journal", help="postgresql://… journal shared with apply.")],
     concurrency: Annotated[int, typer.Option(help="Batches in flight in this worker.")] = 8,
