@@ -93,4 +93,5 @@ def audit(snapshot: Snapshot, config: Config | None = None) -> AuditResult:
         key=lambda f: (RANK[f.severity], f.tenant or "~", f.rule, f.subject.name.casefold(), f.path),
     )
     access = effective_access(snapshot, tenancy)
-    return AuditResult(findings, access, tenancy, snapshot, skipped, visibility=prove(snapshot))
+    expected = [t.division for t in config.tenants.values()] if config is not None else []
+    return AuditResult(findings, access, tenancy, snapshot, skipped, visibility=prove(snapshot, expected))

@@ -9,6 +9,7 @@ divisions and permissions it lacks, and the report is refused or marked INCOMPLE
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from tenantry.domain.model import ALL_DIVISIONS, Snapshot
@@ -22,6 +23,7 @@ AUDIT_PERMISSIONS = (
     "directory:group:view",
     "routing:queue:view",
     "oauth:client:view",
+    "sso:provider:view",
 )
 UNLISTED = "any division it cannot list"
 
@@ -41,21 +43,30 @@ class Visibility:
         return {"complete": self.complete, "missing": {k: list(v) for k, v in sorted(self.missing.items())}}
 
 
-def prove(snap: Snapshot) -> Visibility | None:
-    """From the auditing client's own grants; None when the snapshot does not say who read it."""
+def prove(snap: Snapshot, expected: Iterable[str] = ()) -> Visibility | None:
+    """From the auditing client's own grants; None when the snapshot does not say who read it.
+
+    `expected`: division names the audit should find (tenants.yaml's); those the client cannot
+    list are named as missing, so a refusal says which tenants the audit would have been blind to."""
     if not snap.self_client_id:
         return None
     me = snap.oauth_clients.get(snap.self_client_id)
     if me is None:
         return Visibility(False, {"oauth:client:view": ["its own OAuth client (its grants cannot be read)"]})
+
+    def held(perm: str) -> set[str]:
+        return {d for role_id, d in me.role_divisions if (r := snap.roles.get(role_id)) and r.allows(perm)}
+
+    listed = {d.name.casefold() for d in snap.divisions.values()}
+    unseen = sorted({n for n in expected if n.casefold() not in listed}, key=str.casefold)
+    listed_all = ALL_DIVISIONS in held("authorization:division:view")
     missing: dict[str, list[str]] = {}
     for perm in AUDIT_PERMISSIONS:
-        divs = {d for role_id, d in me.role_divisions if (r := snap.roles.get(role_id)) and r.allows(perm)}
+        divs = held(perm)
         if ALL_DIVISIONS in divs:
             continue
         lacking = sorted((d.name for d in snap.divisions.values() if d.id not in divs), key=str.casefold)
-        if perm == "authorization:division:view":
-            lacking.append(UNLISTED)
+        lacking += unseen + ([] if listed_all else [UNLISTED])
         if lacking:
             missing[perm] = lacking
     return Visibility(not missing, missing)
