@@ -30,8 +30,6 @@ from typer.testing import CliRunner
 from tenantry.audit.engine import RULES, audit
 from tenantry.cli.audit import audit_command
 from tenantry.reports import render
-from tenantry.reports.json_report import verify_digest
-from tenantry.reports.tenant_view import for_tenant
 
 
 def _cli():
@@ -142,6 +140,8 @@ def test_every_format_states_the_evidence_and_json_carries_its_digest(emu, empty
     cfg = tmp_path / "tenants.yaml"
     out = tmp_path / "audit.json"
     assert _run("-c", str(cfg), "--format", "json", "-o", str(out)).exit_code == 0
+    from tenantry.reports.json_report import verify_digest
+
     text = out.read_text()
     data = json.loads(text)
     ev = data["evidence"]
@@ -174,6 +174,8 @@ def test_every_format_states_the_evidence_and_json_carries_its_digest(emu, empty
 
 
 def test_json_digest_is_shown_by_the_html_of_the_same_audit(tmp_path):
+    from tenantry.reports.json_report import verify_digest
+
     result = audit(to_snapshot(with_violations(clean_org(), VIOLATIONS)), config(tmp_path))
     text = render(result, "json", generated_at="2026-12-01T10:00:00Z")
     digest = json.loads(text)["sha256"]
@@ -215,6 +217,8 @@ def test_per_tenant_report_names_no_other_tenant(emu, empty_org, tmp_path, monke
 
 
 def test_per_tenant_view_keeps_what_reaches_the_tenant(tmp_path):
+    from tenantry.reports.tenant_view import for_tenant
+
     result = audit(to_snapshot(with_violations(clean_org(), VIOLATIONS)), config(tmp_path))
     globex = for_tenant(result, "globex")
     # Acme's agent3 reaches Globex through a group: Globex sees the reach, not who it is.
