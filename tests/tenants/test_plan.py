@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,10 @@ def person(n: int, client: str, status: str = "active", title: str = "Agent") ->
     )
 
 
+# The org's users carry their HR ids (employerInfo.employeeId), as after tenantry's first apply.
+HR = {"lee@bpo.example": "S1"} | {f"p{n}@bpo.example": f"H{n}" for n in range(200)}
+
+
 def org(
     users: list[User] = (),
     members: dict[str, set[str]] | None = None,
@@ -70,7 +75,7 @@ def org(
     if queues:
         s.queues["qa"] = Queue("qa", "Acme Q", "acme", ("ga",))
     for u in [*users, User("lee", "Lee W", "lee@bpo.example", "home")]:
-        s.users.setdefault(u.id, u)
+        s.users.setdefault(u.id, replace(u, hr_id=u.hr_id or HR.get(u.email, "")))
     user_grants = {"lee": {Grant("sup", "globex")}} | (user_grants or {})
     s.user_grants = {k: frozenset(v) for k, v in user_grants.items()}
     return s
