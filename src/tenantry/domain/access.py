@@ -7,7 +7,7 @@ person reach" has one answer. Pure: a Snapshot in, rows out.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import NamedTuple
 
 from tenantry.domain.model import ALL_DIVISIONS, Grant, Role, Snapshot
@@ -92,26 +92,28 @@ def effective_access(
             add(AccessRow("user", uid, name, tenant, r, rn, d, dn, dt, "direct", None, v, c))
     for gid, g in snapshot.groups.items():
         members = g.member_ids if wanted is None else g.member_ids & wanted
-        grants = expand(snapshot.group_grants.get(gid, ())) if g.roles_enabled or wanted is None else []
-        if not grants or (wanted is not None and not members):
-            continue
+        if wanted is not None and not (members and g.roles_enabled):
+            continue  # a read-back: only role-carrying groups the people are in
+        grants = expand(snapshot.group_grants.get(gid, ()))
         if wanted is None:
             gt = tenants.of_group.get(gid)
-            for r, rn, d, dn, dt, v, c in grants:
-                add(AccessRow("group", gid, g.name, gt, r, rn, d, dn, dt, "direct", None, v, c))
+            rows += [AccessRow("group", gid, g.name, gt, *x[:5], "direct", None, *x[5:]) for x in grants]
         path = f"via group {g.name}"
         for uid in members:
             name, tenant = who(uid)
-            for r, rn, d, dn, dt, v, c in grants:
-                add(AccessRow("user", uid, name, tenant, r, rn, d, dn, dt, path, gid, v, c))
-    if wanted is not None:
-        return rows
-    oauth_path = "via OAuth client roleDivisions"
-    for cid, cl in snapshot.oauth_clients.items():
-        ct = tenants.of_client.get(cid)
-        for r, rn, d, dn, dt, v, c in expand(sorted(cl.role_divisions)):
-            add(AccessRow("oauth_client", cid, cl.name, ct, r, rn, d, dn, dt, oauth_path, None, v, c))
+            rows += [AccessRow("user", uid, name, tenant, *x[:5], path, gid, *x[5:]) for x in grants]
+    if wanted is None:
+        rows += _client_rows(snapshot, tenants, expand)
     return rows
+
+
+def _client_rows(snapshot: Snapshot, tenants: Tenancy, expand: Callable) -> list[AccessRow]:
+    oauth_path = "via OAuth client roleDivisions"
+    return [
+        AccessRow("oauth_client", cid, cl.name, tenants.of_client.get(cid), *x[:5], oauth_path, None, *x[5:])
+        for cid, cl in snapshot.oauth_clients.items()
+        for x in expand(sorted(cl.role_divisions))
+    ]
 
 
 def reach(rows: Iterable[AccessRow]) -> dict[tuple[str, str], tuple[set[str], set[str]]]:

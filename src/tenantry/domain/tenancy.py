@@ -152,6 +152,19 @@ def _with_config(snapshot: Snapshot, config: Config, home: str) -> Tenancy:
     )
     t.of_division = {x.division_id: x.key for x in tenants.values() if x.division_id}
 
+    _configured_objects(snapshot, config, t)
+    _staff(snapshot, config, t)
+    _users(snapshot, config, t)
+    # Queues the config does not name: the tenant of their division, else of their members.
+    for q in snapshot.queues.values():
+        if q.id not in t.of_queue and (key := t.of_division.get(q.division_id)) is not None:
+            t.of_queue[q.id] = key
+    _queues_by_members(snapshot, t)
+    return t
+
+
+def _configured_objects(snapshot: Snapshot, config: Config, t: Tenancy) -> None:
+    """Groups, queues and OAuth clients tenants.yaml names belong to their tenant."""
     group_tenant = {
         spec.group_name(g).casefold(): k for k, spec in config.tenants.items() for g in spec.groups
     }
@@ -167,6 +180,8 @@ def _with_config(snapshot: Snapshot, config: Config, home: str) -> Tenancy:
         if (key := client_tenant.get(c.name.casefold())) is not None:
             t.of_client[c.id] = t.configured_clients[c.id] = key
 
+
+def _staff(snapshot: Snapshot, config: Config, t: Tenancy) -> None:
     roles = snapshot.role_by_name()
     users = snapshot.user_by_email()
     for key, spec in config.tenants.items():
@@ -177,6 +192,9 @@ def _with_config(snapshot: Snapshot, config: Config, home: str) -> Tenancy:
             ids = frozenset(roles[r.casefold()].id for r in s.roles if r.casefold() in roles)
             t.staff.setdefault(u.id, {})[key] = ids
 
+
+def _users(snapshot: Snapshot, config: Config, t: Tenancy) -> None:
+    """Each user's tenant: its home division, else its tenant groups, else the membership rules."""
     groups_of: dict[str, set[str]] = {}
     for gid, key in t.configured_groups.items():
         for uid in snapshot.groups[gid].member_ids:
@@ -194,12 +212,6 @@ def _with_config(snapshot: Snapshot, config: Config, home: str) -> Tenancy:
         if key is not None:
             t.of_user[u.id] = key
             t.user_basis[u.id] = basis
-    # Queues the config does not name: the tenant of their division, else of their members.
-    for q in snapshot.queues.values():
-        if q.id not in t.of_queue and (key := t.of_division.get(q.division_id)) is not None:
-            t.of_queue[q.id] = key
-    _queues_by_members(snapshot, t)
-    return t
 
 
 def census(t: Tenancy) -> dict[str, int]:
