@@ -21,6 +21,7 @@ from tenantry.config.tenants import Config
 from tenantry.domain.model import ALL_DIVISIONS, Grant, Role, Snapshot
 from tenantry.errors import Problem
 from tenantry.planning.desired import DesiredState, RoleGrant
+from tenantry.planning.identity import anchor
 
 PHASES = (
     "divisions",  # create tenant divisions
@@ -231,7 +232,7 @@ class _Builder:
         self.users = snap.user_by_email()
         self.email_of = {u.id: u.email.lower() for u in snap.users.values()}
         self.identity: dict[str, tuple[str, dict[str, Any]]] = {}  # email -> (org's email, patch)
-        self.anchor(desired)
+        anchor(self, desired)
         self.tenant_div = {name.lower(): key for name, key in desired.divisions.items()}
         protected = {p.lower() for p in config.org.protected}
         if snap.self_client_id:
@@ -254,53 +255,6 @@ class _Builder:
             {r.name.lower(): r.name for r in snap.roles.values()},
             {d.name.lower(): d.name for d in snap.divisions.values()},
         )
-
-    def anchor(self, desired: DesiredState) -> None:
-        """Find each person's user by HR id first (employerInfo.employeeId), then by email.
-
-        A user found by HR id under another email is that person with a changed email: it is keyed
-        by the feed's email from here on, and renamed in the identity phase. A user found by email
-        with no HR id is adopted: its HR id is written. A user found by email with another HR id is
-        someone else: an error, never a silent merge."""
-        by_hr = self.snap.user_by_hr_id()
-        people = [(e, w.hr_id) for e, w in desired.users.items()]
-        people += [(e, p.hr_id) for e, p in desired.leavers.items()]
-        for email, hr_id in sorted(people):
-            if not hr_id:
-                continue
-            u = by_hr.get(hr_id)
-            if u is not None and u.email.lower() != email:
-                other = self.users.get(email)
-                if other is not None and other.id != u.id:
-                    self.plan.errors.append(
-                        Problem(
-                            "people",
-                            None,
-                            "email",
-                            f"{email} (HR id {hr_id}) is the email of another user of the org "
-                            f"(HR id {other.hr_id or 'none'}); the user with HR id {hr_id} is {u.email}",
-                        )
-                    )
-                    continue
-                self.identity[email] = (u.email.lower(), {"email": email})
-                self.users[email] = u
-                self.email_of[u.id] = email
-                continue
-            u = self.users.get(email)
-            if u is None:
-                continue
-            if not u.hr_id:
-                self.identity[email] = (email, {"employer_info": {"employeeId": hr_id}})
-            elif u.hr_id != hr_id:
-                self.plan.errors.append(
-                    Problem(
-                        "people",
-                        None,
-                        "hr_id",
-                        f"{email} is HR id {hr_id} in the feed but the org's user with that email is "
-                        f"HR id {u.hr_id}: a different person; fix the feed or the user",
-                    )
-                )
 
     def emit_identity(self, email: str, tenant: str | None) -> None:
         if email in self.identity:
