@@ -100,7 +100,7 @@ def access_matrix(result: AuditResult, *, scope: str | None = None) -> Matrix:
     for key in rows:
         own = t.division_of(key) if key in t.tenants else None
         for col in columns:
-            view, change = seen.get((key, col.id), ((), ()))
+            view, change = seen.get((key, col.id), (set(), set()))
             cells[(key, col.id)] = Cell(
                 len(view), len(change), _kind(key, col.id, own, tenant_divs, t.home_division_id)
             )

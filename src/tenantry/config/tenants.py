@@ -126,7 +126,7 @@ class OAuthClientSpec(Strict):
     name: str
     roles: RoleList
     description: str = ""
-    token_ttl_seconds: int = Field(86_400, ge=300, le=172_800)
+    token_ttl_seconds: int = Field(default=86_400, ge=300, le=172_800)
     allow_admin_role: bool = False
 
 
@@ -207,15 +207,15 @@ class OrgSettings(Strict):
     home_division: str = "Home"
     protected: list[str] = Field(default_factory=list)
     org_admins: list[str] = Field(default_factory=list)
-    leaver_retention_days: int = Field(30, ge=0)
-    mass_revoke_threshold: float = Field(0.10, gt=0, le=1)
+    leaver_retention_days: int = Field(default=30, ge=0)
+    mass_revoke_threshold: float = Field(default=0.10, gt=0, le=1)
     sso: dict[Literal["okta", "adfs", "onelogin", "ping", "gsuite", "salesforce", "generic"], SsoSpec] = (
         Field(default_factory=dict)
     )
 
 
 class Config(Strict):
-    org: OrgSettings = Field(default_factory=OrgSettings)
+    org: OrgSettings = Field(default_factory=lambda: OrgSettings())
     tenants: Annotated[dict[str, TenantSpec], Field(min_length=1)]
     _source: str = PrivateAttr(default="tenants.yaml")
     _doc: Any = PrivateAttr(default=None)
@@ -309,7 +309,8 @@ def _walk(node: Any, loc: tuple[Any, ...]) -> tuple[int | None, tuple[Any, ...]]
             continue
         lc = getattr(node, "lc", None)
         with contextlib.suppress(KeyError, TypeError, IndexError, AttributeError):
-            line = (lc.key(part) if in_map else lc.item(part))[0] + 1
+            if lc is not None:
+                line = (lc.key(part) if in_map else lc.item(part))[0] + 1
         kept.append(part)
         node = node[part]
     return line, tuple(kept)

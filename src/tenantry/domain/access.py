@@ -63,7 +63,7 @@ def effective_access(
     rows: list[AccessRow] = []
     add = rows.append
 
-    def expand(grants: Iterable[Grant]) -> list[tuple[str, str, str, str, str | None, bool, bool]]:
+    def expand(grants: Iterable[Grant]) -> list[Expanded]:
         out = []
         for role_id, div in grants:
             view, change = caps.get(role_id, (False, False))
@@ -94,23 +94,37 @@ def effective_access(
         members = g.member_ids if wanted is None else g.member_ids & wanted
         if wanted is not None and not (members and g.roles_enabled):
             continue  # a read-back: only role-carrying groups the people are in
-        grants = expand(snapshot.group_grants.get(gid, ()))
+        expanded = expand(snapshot.group_grants.get(gid, ()))
         if wanted is None:
             gt = tenants.of_group.get(gid)
-            rows += [AccessRow("group", gid, g.name, gt, *x[:5], "direct", None, *x[5:]) for x in grants]
+            rows += [_row("group", gid, g.name, gt, x, "direct", None) for x in expanded]
         path = f"via group {g.name}"
         for uid in members:
             name, tenant = who(uid)
-            rows += [AccessRow("user", uid, name, tenant, *x[:5], path, gid, *x[5:]) for x in grants]
+            rows += [_row("user", uid, name, tenant, x, path, gid) for x in expanded]
     if wanted is None:
         rows += _client_rows(snapshot, tenants, expand)
     return rows
 
 
-def _client_rows(snapshot: Snapshot, tenants: Tenancy, expand: Callable) -> list[AccessRow]:
+Expanded = tuple[
+    str, str, str, str, str | None, bool, bool
+]  # role id/name, division id/name/tenant, view, change
+
+
+def _row(
+    kind: str, sid: str, name: str, tenant: str | None, x: Expanded, path: str, via: str | None
+) -> AccessRow:
+    r, rn, d, dn, dt, v, c = x
+    return AccessRow(kind, sid, name, tenant, r, rn, d, dn, dt, path, via, v, c)
+
+
+def _client_rows(
+    snapshot: Snapshot, tenants: Tenancy, expand: Callable[[Iterable[Grant]], list[Expanded]]
+) -> list[AccessRow]:
     oauth_path = "via OAuth client roleDivisions"
     return [
-        AccessRow("oauth_client", cid, cl.name, tenants.of_client.get(cid), *x[:5], oauth_path, None, *x[5:])
+        _row("oauth_client", cid, cl.name, tenants.of_client.get(cid), x, oauth_path, None)
         for cid, cl in snapshot.oauth_clients.items()
         for x in expand(sorted(cl.role_divisions))
     ]

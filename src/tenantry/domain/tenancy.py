@@ -157,8 +157,8 @@ def _with_config(snapshot: Snapshot, config: Config, home: str) -> Tenancy:
     _users(snapshot, config, t)
     # Queues the config does not name: the tenant of their division, else of their members.
     for q in snapshot.queues.values():
-        if q.id not in t.of_queue and (key := t.of_division.get(q.division_id)) is not None:
-            t.of_queue[q.id] = key
+        if q.id not in t.of_queue and (qkey := t.of_division.get(q.division_id)) is not None:
+            t.of_queue[q.id] = qkey
     _queues_by_members(snapshot, t)
     return t
 
@@ -196,11 +196,12 @@ def _staff(snapshot: Snapshot, config: Config, t: Tenancy) -> None:
 def _users(snapshot: Snapshot, config: Config, t: Tenancy) -> None:
     """Each user's tenant: its home division, else its tenant groups, else the membership rules."""
     groups_of: dict[str, set[str]] = {}
-    for gid, key in t.configured_groups.items():
+    for gid, gkey in t.configured_groups.items():
         for uid in snapshot.groups[gid].member_ids:
-            groups_of.setdefault(uid, set()).add(key)
+            groups_of.setdefault(uid, set()).add(gkey)
     for u in snapshot.users.values():
-        key, basis = t.of_division.get(u.division_id), "home division"
+        key: str | None = t.of_division.get(u.division_id)
+        basis = "home division"
         if key is None and (u.id in t.staff or u.id in t.org_admins):
             continue  # BPO staff and org admins stand outside every tenant unless homed in one
         if key is None and u.id in groups_of:

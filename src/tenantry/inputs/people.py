@@ -83,7 +83,7 @@ def _rows(path: Path) -> tuple[list[tuple[int, dict[str, object]]], frozenset[st
                 continue
             try:
                 obj = json.loads(line)
-            except ValueError as exc:
+            except json.JSONDecodeError as exc:
                 problems.append(Problem(name, n, "", f"not valid JSON: {exc.msg}"))
                 continue
             if not isinstance(obj, dict):

@@ -135,9 +135,9 @@ def plan_move(config: Config, snap: Snapshot, email: str, tenant: str, person: P
     )
     current = [g for g in snap.groups.values() if u.id in g.member_ids]
     batches: list[Batch] = []
-    for g in sorted(current, key=lambda g: g.name):
-        if g.name not in wanted:
-            batches.append(Batch("revoke", "group.members.remove", g.name, [email], old_tenant))
+    for held in sorted(current, key=lambda x: x.name):
+        if held.name not in wanted:
+            batches.append(Batch("revoke", "group.members.remove", held.name, [email], old_tenant))
     for q in sorted(snap.queues.values(), key=lambda q: q.name):
         if u.id in q.member_ids and q.division_id != target.id:
             batches.append(Batch("revoke", "queue.members.remove", q.name, [email], old_tenant))

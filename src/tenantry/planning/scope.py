@@ -31,7 +31,8 @@ def restrict(plan: Plan, emails: set[str]) -> Plan:
             if items:
                 kept.append(Batch(b.phase, b.op, b.target, items, b.tenant))
         elif b.op.startswith(_PERSON_TARGET_PREFIX):
-            if b.target.lower() in scope:
+            renamed = b.phase == "identity" and str(b.items[0].get("email", "")).lower() in scope
+            if b.target.lower() in scope or renamed:  # an identity batch names the org's old email
                 kept.append(b)
         elif b.op in _STRUCTURE_KEPT:
             kept.append(b)

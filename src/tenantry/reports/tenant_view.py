@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from typing import Any
 
 from tenantry.audit.matrix import access_matrix
 from tenantry.audit.model import AuditResult, Finding, Ref
@@ -45,13 +46,15 @@ class Redactor:
             if k != key:
                 self.foreign_ids[did] = "division"
         names: dict[str, str] = {}
+        stores: dict[str, dict[str, Any]] = {
+            "user": s.users,
+            "group": s.groups,
+            "queue": s.queues,
+            "oauth_client": s.oauth_clients,
+            "division": s.divisions,
+        }
         for oid, kind in self.foreign_ids.items():
-            obj = {
-                "user": s.users,
-                "group": s.groups,
-                "queue": s.queues,
-                "oauth_client": s.oauth_clients,
-            }.get(kind, s.divisions).get(oid)
+            obj = stores[kind].get(oid)
             if obj is None:
                 continue
             names[getattr(obj, "email", None) or obj.name] = LABEL[kind]
@@ -83,9 +86,11 @@ class Redactor:
         return Ref(r.type, "", LABEL[kind])
 
     def finding(self, f: Finding) -> Finding:
+        subject = self.ref(f.subject)
+        assert subject is not None
         return replace(
             f,
-            subject=self.ref(f.subject),
+            subject=subject,
             tenant=f.tenant if f.tenant in (None, self.key) else LABEL["tenant"],
             division=self.ref(f.division),
             path=self.text(f.path),

@@ -53,12 +53,13 @@ def _grant_declared(a: AuditContext, d: Declared, kind: str, sid: str, own: str 
     role_id, div = grant
     t = a.t
     in_tenant = div in t.of_division
+    own_div = t.division_of(own) if own is not None else None
     if kind == "group" and sid in d.groups:
-        return div == t.division_of(own) and role_id in d.groups[sid]
+        return div == own_div and role_id in d.groups[sid]
     if kind == "oauth_client" and sid in d.clients:
-        return div == t.division_of(own) and role_id in d.clients[sid]
+        return div == own_div and role_id in d.clients[sid]
     if kind == "user" and own is None:
-        other = t.of_division.get(div)
+        other = t.of_division.get(div, "")
         return not in_tenant or role_id in t.staff.get(sid, {}).get(other, frozenset())
     if kind == "user":
         # A tenant's people get roles through groups, never directly; the platform's own default

@@ -4,6 +4,7 @@ clients, admin-level roles, grants of people who belong to no tenant."""
 from __future__ import annotations
 
 from tenantry.audit.context import AuditContext
+from tenantry.audit.model import Ref
 from tenantry.domain.model import ALL_DIVISIONS
 
 
@@ -35,7 +36,7 @@ def r04_oauth_clients(a: AuditContext) -> None:
             continue
         own = a.t.of_client.get(cid)
         if star:
-            division = a.division(ALL_DIVISIONS)
+            division: Ref | None = a.division(ALL_DIVISIONS)
             why = "its roleDivisions include `*` (all divisions)"
         else:
             names = ", ".join(sorted(a.t.tenants[k].name for k in reached))

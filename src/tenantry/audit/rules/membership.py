@@ -68,7 +68,9 @@ def r05_queues(a: AuditContext) -> None:
                 )
                 continue
             g = a.s.groups.get(gid)
-            for uid in sorted(g.member_ids if g else ()):
+            if g is None:
+                continue
+            for uid in sorted(g.member_ids):
                 other = of_user.get(uid)
                 if (
                     other is None
