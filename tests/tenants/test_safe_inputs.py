@@ -454,3 +454,33 @@ def test_journal_and_secrets_default_to_the_folder_of_tenants_yaml(run, ws: Path
     assert (ws / "tenantry-secrets" / "acme-reporting.json").is_file()
     cwd = tmp_path / "cwd"
     assert not (cwd / "tenantry.db").exists() and not (cwd / "tenantry-secrets").exists()
+
+
+# ---- 14. the open directory, asked over HTTP as a tenant's own client ---------------------------
+def test_audit_asks_a_tenant_client_whether_the_directory_is_open(
+    run, emu: RunningEmulator, ws: Path
+) -> None:
+    cfg = ws / "tenants.yaml"
+    assert run("apply", "-c", cfg, "--people", ws / "people.csv", "--auto-approve").exit_code == 0
+    saved = json.loads((ws / "tenantry-secrets" / "acme-reporting.json").read_text())
+    # Ground truth, asked directly: what does Acme's reporting client see of /api/v2/users?
+    token = httpx.post(
+        f"{emu.base_url}/oauth/token",
+        data={"grant_type": "client_credentials"},
+        auth=(saved["client_id"], saved["client_secret"]),
+    ).json()["access_token"]
+    seen = httpx.get(
+        f"{emu.base_url}/api/v2/users", params={"pageSize": 500}, headers={"Authorization": f"Bearer {token}"}
+    )
+    open_now = seen.status_code == 200 and any(
+        u["division"]["name"] != "Acme Insurance" for u in seen.json()["entities"]
+    )
+    out = ws / "audit.json"
+    r = run("audit", "-c", cfg, "--format", "json", "-o", out, "--fail-on", "critical")
+    assert r.exit_code == 0, r.output
+    data = json.loads(out.read_text())
+    assert data["evidence"]["directory"] == {"open": open_now, "probed_with": "acme-reporting"}
+    r12 = [f for f in data["findings"] if f["rule"] == "R12"]
+    assert bool(r12) == open_now
+    if open_now:  # the emulator of the fidelity branch: the directory is open by default
+        assert {f["subject"]["name"] for f in r12} >= {"the org's directory", "acme-reporting"}

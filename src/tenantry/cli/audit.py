@@ -25,6 +25,7 @@ from tenantry.config import tenants as config_mod
 from tenantry.domain.model import Snapshot
 from tenantry.errors import InputError
 from tenantry.genesys import ConfigError, GenesysError
+from tenantry.genesys.config import GenesysSettings
 from tenantry.reports.evidence import collect
 from tenantry.reports.tenant_view import for_tenant
 
@@ -54,11 +55,50 @@ def _read_org(
     async def go() -> Snapshot:
         client = client_for(settings)
         try:
-            return await snapshot_with_progress(client, err)
+            snap = await snapshot_with_progress(client, err)
         finally:
             await client.aclose()
+        snap.directory_open, snap.directory_probe = await _probe_directory(settings, cfg, snap)
+        return snap
 
     return asyncio.run(go()), settings.target.api_base
+
+
+async def _probe_directory(
+    settings: GenesysSettings, cfg: config_mod.Config | None, snap: Snapshot
+) -> tuple[bool | None, str]:
+    """Can a tenant's own OAuth client read people outside its tenant (the open directory)?
+
+    Asked, read-only, with the secret tenantry saved when it created that client (tenantry-secrets/
+    next to tenants.yaml): a listing of /api/v2/users that shows anyone outside the client's own
+    division answers yes. Without such a secret the answer is unknown (None)."""
+    from tenantry.genesys import Credentials, GenesysClient
+    from tenantry.genesys.api import users
+
+    if cfg is None:
+        return None, ""
+    divisions = snap.division_by_name()
+    for spec in cfg.tenants.values():
+        own = divisions.get(spec.division.lower())
+        for c in spec.oauth_clients:
+            safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in c.name)
+            path = cfg.secrets_dir / f"{safe}.json"
+            if own is None or not path.is_file():
+                continue
+            try:
+                saved = json.loads(path.read_text())
+                creds = Credentials.of(saved["client_id"], saved["client_secret"])
+            except (OSError, ValueError, KeyError):
+                continue
+            async with GenesysClient(settings.target, [creds], rate_limit=settings.rate_limit) as probe:
+                try:
+                    seen = (await users.list_users(probe, state="active")).users
+                except GenesysError as exc:
+                    if getattr(exc, "status", None) in (401, 400):
+                        continue  # the saved secret no longer works: ask another client
+                    return False, c.name  # refused: the directory is closed to it
+            return any(u.division is not None and u.division.id != own.id for u in seen), c.name
+    return None, ""
 
 
 def _fail(err: Console, message: str) -> typer.Exit:

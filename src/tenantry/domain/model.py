@@ -111,6 +111,7 @@ class Snapshot:
     inactive_unread: int = 0  # inactive users past the platform's paging cap
     self_client_id: str = ""  # the OAuth client tenantry runs as: always protected
     directory_open: bool | None = None  # any caller reads every user (the platform's default); None: unknown
+    directory_probe: str = ""  # the tenant OAuth client whose reading of /users decided directory_open
     org: dict[str, str] = field(default_factory=dict)  # id and name, when the org says
 
     @property

@@ -70,8 +70,9 @@ def notes(result: AuditResult) -> list[str]:
     out = []
     if result.snapshot.directory_open is None and result.snapshot.self_client_id:
         out.append(
-            "Whether the org restricts directory search by division could not be read: on the platform's "
-            "default (open) every tenant client reads every tenant's people (rule R12)."
+            "Whether the org restricts directory search by division could not be read (tenantry holds no "
+            "tenant OAuth client secret to ask with): on the platform's default (open) every tenant client "
+            "reads every tenant's people (rule R12)."
         )
     if result.snapshot.inactive_unread:
         out.append(

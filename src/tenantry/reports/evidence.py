@@ -64,6 +64,10 @@ def block(result: AuditResult) -> dict[str, Any]:
         "taken_at": ev.get("taken_at"),
         "scope": result.scope,
         "visibility": vis.to_json() if vis is not None else {"complete": None, "missing": {}},
+        "directory": {
+            "open": result.snapshot.directory_open,
+            "probed_with": result.snapshot.directory_probe or None,
+        },
         "rules_evaluated": sum(r["status"] != "skipped" for r in rules),
         "rules_passed": sum(r["status"] == "passed" for r in rules),
         "rules_failed": sum(r["status"] == "failed" for r in rules),
@@ -90,6 +94,7 @@ def lines(result: AuditResult) -> list[tuple[str, str]]:
             f"{cfg['file']} sha256 {cfg['sha256']}" if cfg else "none (every non-Home division)",
         ),
         ("visibility", vis.sentence() if vis is not None else "not proven (no auditing client recorded)"),
+        ("directory", _directory(result)),
         (
             "rules",
             f"{b['rules_evaluated']} evaluated: {b['rules_passed']} passed ({', '.join(passed) or '—'}), "
@@ -102,6 +107,14 @@ def lines(result: AuditResult) -> list[tuple[str, str]]:
             0, ("report for", f"tenant {result.scope} only: other tenants' people and names are withheld")
         )
     return out
+
+
+def _directory(result: AuditResult) -> str:
+    s = result.snapshot
+    if s.directory_open is None:
+        return "unknown: tenantry holds no tenant OAuth client secret to ask with"
+    state = "OPEN: a tenant client reads other tenants' people" if s.directory_open else "restricted"
+    return f"{state} (asked as tenant client {s.directory_probe})"
 
 
 def incomplete_banner(result: AuditResult) -> str | None:
