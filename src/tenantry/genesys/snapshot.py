@@ -18,6 +18,7 @@ from tenantry.genesys.api import divisions, groups, identity_providers, oauth_cl
 from tenantry.genesys.api.identity_providers import PROVIDER_TYPES
 
 Progress = Callable[[str], None]
+USER_EXPAND = ("employerInfo",)  # the HR id (employeeId) users are anchored to; an expand on the platform
 
 
 def _role(r: Any) -> Role:
@@ -82,8 +83,8 @@ async def read_snapshot(client: GenesysClient, *, progress: Progress | None = No
     divs, role_list, active, inactive, group_list, clients, queue_list, providers, org = await asyncio.gather(
         step("divisions", divisions.list_divisions(client)),
         step("roles", roles.list_roles(client)),
-        step("active users", users.list_users(client, state="active")),
-        step("inactive users", users.list_users(client, state="inactive")),
+        step("active users", users.list_users(client, state="active", expand=USER_EXPAND)),
+        step("inactive users", users.list_users(client, state="inactive", expand=USER_EXPAND)),
         step("groups", groups.list_groups(client)),
         step("oauth clients", oauth_clients.list_oauth_clients(client)),
         step("queues", queues.list_queues(client)),
