@@ -101,6 +101,7 @@ class Plan:
     revoked_users: int = 0
     leavers_started: list[str] = field(default_factory=list)  # emails deactivated by this plan
     settings: dict[str, Any] = field(default_factory=dict)  # guard rails and journal, for `apply plan.json`
+    reasons: dict[str, str] = field(default_factory=dict)  # email -> why the plan changes it (for review)
 
     @property
     def changes(self) -> int:
@@ -129,6 +130,7 @@ class Plan:
             "errors": [str(e) for e in self.errors],
             "leavers_started": self.leavers_started,
             "settings": self.settings,
+            "reasons": self.reasons,
             "phases": [
                 {
                     "name": name,
@@ -152,6 +154,7 @@ class Plan:
             revoked_users=data["summary"]["revoked_users"],
             leavers_started=list(data.get("leavers_started", [])),
             settings=dict(data.get("settings", {})),
+            reasons=dict(data.get("reasons", {})),
         )
         for phase in data["phases"]:
             for b in phase["batches"]:
