@@ -83,10 +83,11 @@ class TenantSummary:
     memberships_added: int = 0
     memberships_removed: int = 0
     affected: set[str] = field(default_factory=set)
+    saved_radius: int = 0  # a saved plan's blast radius (its `affected` set is not saved)
 
     def as_dict(self) -> dict[str, int]:
-        d = {k: v for k, v in asdict(self).items() if k != "affected"}
-        d["blast_radius"] = len(self.affected)
+        d = {k: v for k, v in asdict(self).items() if k not in ("affected", "saved_radius")}
+        d["blast_radius"] = len(self.affected) or self.saved_radius
         return d
 
 
@@ -161,7 +162,9 @@ class Plan:
                 batch = Batch(phase["name"], b["op"], b["target"], b["items"], b.get("tenant"), b["id"])
                 plan.batches.append(batch)
         for k, v in data["summary"]["tenants"].items():
-            s = TenantSummary(**{f: v[f] for f in v if f != "blast_radius"})
+            s = TenantSummary(
+                **{f: v[f] for f in v if f != "blast_radius"}, saved_radius=v.get("blast_radius", 0)
+            )
             plan.tenants[k] = s
         return plan
 
