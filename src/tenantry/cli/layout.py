@@ -33,6 +33,12 @@ def table_width(headers: Sequence[str], rows: Sequence[Sequence[str | Text]], wr
     return total
 
 
+def fits(
+    console: Console, headers: Sequence[str], rows: Sequence[Sequence[str | Text]], wrap: Sequence[int] = ()
+) -> bool:
+    return table_width(headers, rows, set(wrap)) <= console.width
+
+
 def table_or_list(
     console: Console,
     title: str,
@@ -44,7 +50,7 @@ def table_or_list(
 ) -> RenderableType:
     """A table if it fits `console.width` whole; otherwise one entry per row."""
     wrap_set = set(wrap)
-    if table_width(headers, rows, wrap_set) <= console.width:
+    if fits(console, headers, rows, wrap):
         t = Table(title=title, title_justify="left")
         for i, h in enumerate(headers):
             t.add_column(
@@ -55,7 +61,7 @@ def table_or_list(
                 min_width=len(h),
             )
         for r in rows:
-            t.add_row(*r)
+            t.add_row(*(c if isinstance(c, Text) else Text(str(c)) for c in r))
         return t
     parts: list[RenderableType] = [Text(title, style="bold")] if title else []
     for r in rows:
