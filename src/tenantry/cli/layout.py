@@ -47,6 +47,7 @@ def table_or_list(
     *,
     wrap: Sequence[int] = (),
     right: Sequence[int] = (),
+    skip_zero: bool = False,
 ) -> RenderableType:
     """A table if it fits `console.width` whole; otherwise one entry per row."""
     wrap_set = set(wrap)
@@ -67,8 +68,8 @@ def table_or_list(
     for r in rows:
         parts.append(Text.assemble("• ", r[0] if isinstance(r[0], Text) else Text(str(r[0]), style="bold")))
         body = Text()
-        for i, (h, cell) in enumerate(zip(headers[1:], r[1:], strict=True), 1):
-            if str(cell) in ("", "0") and i in right:
+        for h, cell in zip(headers[1:], r[1:], strict=True):
+            if str(cell) == "" or (skip_zero and str(cell) == "0"):
                 continue
             if body:
                 body.append("; ")

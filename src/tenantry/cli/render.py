@@ -56,7 +56,9 @@ def plan_table(console: Console, plan: Plan) -> RenderableType:
         [key, *(str(s.as_dict()[k]) for k, _ in SUMMARY_COLUMNS)] for key, s in sorted(plan.tenants.items())
     ]
     headers = ["tenant", *(h for _, h in SUMMARY_COLUMNS)]
-    return table_or_list(console, "Plan per tenant", headers, rows, right=range(1, len(headers)))
+    return table_or_list(
+        console, "Plan per tenant", headers, rows, right=range(1, len(headers)), skip_zero=True
+    )
 
 
 def phase_table(console: Console, plan: Plan, detail: int = 2) -> RenderableType:

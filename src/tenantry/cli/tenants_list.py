@@ -62,4 +62,4 @@ def tenants_command(
         ]
         for r in rows
     ]
-    io.out.print(table_or_list(io.out, f"{len(rows)} tenants", HEADERS, table, right=[2, 3, 4]))
+    io.out.print(table_or_list(io.out, f"{len(rows)} tenants", HEADERS, table, right=[2, 3, 4, 5]))
