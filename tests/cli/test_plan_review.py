@@ -30,15 +30,20 @@ def test_day2_plan_names_movers_leavers_and_joiners_with_reasons(
     assert movers and leavers and joiners
     lines = r.stdout.replace("\n    ", " ").splitlines()  # undo the hanging wrap of long reasons
     before = {p.email: p for p in people.load(DAY1)}
+    after = {p.email: p for p in people.load(DAY2)}
     for email, division in movers.items():
         line = next(x for x in lines if f"~ {email} — mover" in x)
+        assert f"{DAY2.name}:{after[email].line}, rule client=" in line
         old = {"ACME": "Acme Insurance", "GLOBEX": "Globex Telecom", "INITECH": "Initech Bank"}
         assert f"mover {old[before[email].attributes['client']]} → {division}" in line
     for email in leavers:
-        assert any(x.strip().startswith(f"- {email} — leaver") and "status leaver" in x for x in lines)
+        assert any(
+            x.strip().startswith(f"- {email} — leaver: {DAY2.name}:{after[email].line} says status leaver")
+            for x in lines
+        )
     for email in joiners:
         line = next(x for x in lines if x.strip().startswith(f"+ {email} — joiner"))
-        assert "rule " in line and f"{DAY2}:" in line
+        assert f"joiner: {DAY2.name}:{after[email].line}, rule client=" in line
     # memberships read `group NAME`
     assert any("- group " in x for x in lines) and any("+ group " in x for x in lines)
     # every person the plan touches has a reason in the saved plan

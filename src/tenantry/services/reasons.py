@@ -7,6 +7,8 @@ Pure. Filled into `Plan.reasons` (email → one sentence) after planning, so tha
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tenantry.config.tenants import Config, Match, Rule
 from tenantry.domain.model import Snapshot
 from tenantry.inputs.people import Person
@@ -30,16 +32,19 @@ def _match_text(m: Match) -> str:
     if m.equals is not None:
         return m.equals
     if m.one_of is not None:
-        return "one of " + ", ".join(m.one_of)
+        return "[" + ", ".join(m.one_of) + "]"
     if m.pattern is not None:
         return f"/{m.pattern}/"
     return f"contains {m.contains}"
 
 
 def rule_text(rule: Rule) -> str:
-    """A membership rule as tenants.yaml spells it: `client=ACME, site=/^Manila/`."""
+    """A membership rule in one line: `client=ACME, site in [MNL, CEB]`, `title=/(?i)lead/`."""
     parts = [f"idp_group={rule.idp_group}"] if rule.idp_group else []
-    parts += [f"{k}={_match_text(m)}" for k, m in rule.attributes.items()]
+    parts += [
+        f"{k} in {_match_text(m)}" if m.one_of else f"{k}={_match_text(m)}"
+        for k, m in rule.attributes.items()
+    ]
     return ", ".join(parts)
 
 
@@ -56,26 +61,23 @@ def matched_rule(config: Config, p: Person) -> tuple[str, str] | None:
 def _why(email: str, ops: set[str], p: Person | None, ctx: _Ctx) -> str:
     row = f"{ctx.feed}:{p.line}" if p is not None else ""
     hit = matched_rule(ctx.config, p) if p is not None and p.active else None
-    rule = f"rule {hit[0]}: {hit[1]}" if hit else ""
-    basis = ", ".join(x for x in (rule, row) if x)
-    if "user.deactivate" in ops:
-        return f"leaver ({row}: status {p.status})" if p is not None else "leaver"
+    basis = ", ".join(x for x in (row, f"rule {hit[1]}" if hit else "") if x)
+    if "user.deactivate" in ops or (p is not None and not p.active):
+        return f"leaver: {row} says status {p.status}" if p is not None else "leaver"
     if "user.delete" in ops:
         return f"leaver past the {ctx.config.org.leaver_retention_days}-day retention"
     if "user.create" in ops:
-        return f"joiner ({basis})"
+        return f"joiner: {basis}"
     if "user.move" in ops:
-        return f"mover {ctx.division_of.get(email, '?')} → {ctx.moved_to.get(email, '?')} ({basis})"
+        return f"mover {ctx.division_of.get(email, '?')} → {ctx.moved_to.get(email, '?')}: {basis}"
     if ctx.rejoined.get(email):
-        return f"re-joiner ({basis})"
+        return f"re-joiner: {basis}"
     if email in ctx.staff and not hit:
         return f"staff entry of {', '.join(sorted(ctx.staff[email]))}"
     if p is None:
         return "not in the people feed"
-    if not p.active:
-        return f"leaver ({row}: status {p.status})"
     if hit is None:
-        return f"matches no tenant's rules ({row})"
+        return f"matches no tenant's rules: {row}"
     return basis
 
 
@@ -99,7 +101,7 @@ class _Ctx:
 
 def annotate(plan: Plan, config: Config, people: list[Person], snap: Snapshot, feed: str) -> Plan:
     """Fill `plan.reasons` and `plan.settings["tenant_divisions"]`; returns the same plan."""
-    ctx = _Ctx(config, snap, feed, plan)
+    ctx = _Ctx(config, snap, Path(feed).name, plan)
     by_email = {p.email: p for p in people}
     ops: dict[str, set[str]] = {}
     for b in plan.batches:
