@@ -8,6 +8,7 @@ seconds, with the URL, not after half a minute of silence.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -107,6 +108,32 @@ class RateWaitColumn(ProgressColumn):
         return Text(f"rate limit: waiting {wait:.0f} s", style="yellow")
 
 
+@contextmanager
+def rate_notices(console: Console, client: GenesysClient | None, every: float = 0.25) -> Iterator[None]:
+    """Without a terminal (a CI log) no bar is drawn: say each rate-limit wait of a second or more."""
+    if client is None or console.is_terminal:
+        yield
+        return
+    stop = threading.Event()
+
+    def watch() -> None:
+        told = 0.0
+        while not stop.wait(every):
+            until = max((m.budget.sleeping_until for m in client.pool.members), default=0.0)
+            wait = rate_wait(client)
+            if wait >= 1.0 and until != told:
+                told = until
+                console.print(f"rate limit: waiting {wait:.0f} s")
+
+    thread = threading.Thread(target=watch, name="tenantry-rate-notices", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
 def progress(console: Console, client: GenesysClient | None = None) -> Progress:
     return Progress(
         SpinnerColumn(),
@@ -122,7 +149,7 @@ def progress(console: Console, client: GenesysClient | None = None) -> Progress:
 
 async def snapshot_with_progress(client: GenesysClient, console: Console) -> Snapshot:
     await preflight(client)
-    with progress(console, client) as bar:
+    with progress(console, client) as bar, rate_notices(console, client):
         task = bar.add_task("reading the org", total=None)
         snap = await read_snapshot(client, progress=lambda _step: bar.advance(task))
         bar.update(task, total=bar.tasks[0].completed, description="read the org")
@@ -134,7 +161,7 @@ def phase_bars(
     console: Console, client: GenesysClient | None = None
 ) -> Iterator[Callable[[str, int], Callable[[], None]]]:
     """A bar per phase, created as the executor reaches it."""
-    with progress(console, client) as bar:
+    with progress(console, client) as bar, rate_notices(console, client):
 
         def start(phase: str, total: int) -> Callable[[], None]:
             task = bar.add_task(phase, total=total)
