@@ -45,7 +45,7 @@ class Match(Strict):
             try:
                 re.compile(v)
             except re.error as exc:
-                raise ValueError(f"not a valid regular expression: {exc}") from None
+                raise ValueError(f"invalid regular expression {v!r}: {exc}") from None
         return v
 
     @model_validator(mode="after")
@@ -320,7 +320,25 @@ def _problems(exc: ValidationError, name: str, data: Any) -> list[Problem]:
         line, kept = _walk(data, err["loc"])
         msg = msg.removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
-            msg = "unknown field (check the spelling; see examples/bpo/tenants.yaml)"
+            msg = _unknown_field(err["loc"][-1] if err["loc"] else "")
+        elif err["type"] == "missing" and err["loc"]:
+            msg = f"required field {err['loc'][-1]!r} is missing"
         field = ".".join(map(str, kept or err["loc"]))
         problems.append(Problem(name, line, field, msg))
     return problems
+
+
+def _unknown_field(name: object) -> str:
+    """A misspelt key: name the field it most likely meant."""
+    import difflib
+
+    known = {
+        f
+        for m in (TenantSpec, GroupSpec, QueueSpec, OAuthClientSpec, StaffSpec, SsoSpec, OrgSettings, Config)
+        for f in m.model_fields
+    }
+    close = difflib.get_close_matches(str(name), sorted(known), n=1, cutoff=0.75)
+    hint = (
+        f"; did you mean {close[0]!r}?" if close else " (check the spelling; see examples/bpo/tenants.yaml)"
+    )
+    return f"unknown field {name!r}{hint}"
