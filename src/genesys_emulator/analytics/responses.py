@@ -7,13 +7,14 @@ sees the conversations of the divisions where it holds either.
 
 from __future__ import annotations
 
+import time
 import weakref
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..web import Caller, caller, emulator, empty, int_param, json_body, ok, org
+from ..web import Caller, caller, empty, emulator, int_param, json_body, ok, org
 from . import models as m
 from .jobs import RESULTS_PAGE_DEFAULT, RESULTS_PAGE_MAX, JobStore
 from .plant import plant
@@ -56,8 +57,6 @@ async def submit_job(req: Request) -> Response:
 
 
 async def job_status(req: Request) -> Response:
-    import time
-
     c = caller(req)
     _visible(c)
     job = _jobs(req).get(c.client_id, req.path_params["jobId"])
