@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from tenantry.audit.engine import AuditResult, audit
+from tenantry.cli.events import LogFormatOpt, MetricsFileOpt, observed
 from tenantry.config import tenants as config_mod
 from tenantry.domain.model import Snapshot
 from tenantry.errors import InputError
@@ -77,9 +78,13 @@ def audit_command(
     ] = False,
     profile: Annotated[str | None, typer.Option("--profile", "-p", help="Named Genesys profile.")] = None,
     target: Annotated[str | None, typer.Option("--target", help="Region, domain or base URL.")] = None,
+    metrics_file: MetricsFileOpt = None,
+    log_format: LogFormatOpt = None,
 ) -> None:
     """Prove that no tenant can reach another, and show where one can."""
     out, err = Console(), Console(stderr=True)
+    with observed(None, log_format):  # logs from the first request on; metrics written below
+        pass
     if fix and output is None:
         raise _fail(err, "--fix writes a remediation plan: give it a file with -o, e.g. --fix -o fix.json")
     try:
@@ -90,6 +95,13 @@ def audit_command(
     except (ConfigError, GenesysError) as exc:
         raise _fail(err, str(exc)) from None
     result = audit(snap, cfg)
+    with observed(metrics_file, log_format):
+        from tenantry.events.runtime import audit_findings
+
+        try:
+            audit_findings(cfg, result.findings)  # leak_found events, findings metrics
+        except InputError as exc:
+            raise _fail(err, str(exc)) from None
     if fix:
         _write_fix(result, cfg, output, out)
     else:

@@ -18,9 +18,11 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from tenantry.cli.events import LogFormatOpt, MetricsFileOpt, observed
 from tenantry.cli.render import print_plan, print_result
 from tenantry.config import tenants as config_mod
 from tenantry.errors import InputError
+from tenantry.events import metrics
 from tenantry.execution.executor import ApplyResult, Context, Guard, Resolver, execute, plan_id
 from tenantry.execution.journal import Journal
 from tenantry.genesys import ConfigError, GenesysError
@@ -63,7 +65,12 @@ async def _plan(cfg, persons, feed: str, journal: Journal, profile, target) -> t
     settings = settings_for(cfg, profile, target)
     client = client_for(settings)
     snap = await snapshot_with_progress(client, err)
-    plan = diff(cfg, build(cfg, persons, feed), snap, leaver_since=journal.leaver_since(), now=time.time())
+    desired = build(cfg, persons, feed)
+    from tenantry.events.runtime import observe_desired
+
+    observe_desired(desired)
+    metrics.track_client(client)
+    plan = diff(cfg, desired, snap, leaver_since=journal.leaver_since(), now=time.time())
     return plan, client, snap
 
 
@@ -78,6 +85,8 @@ def plan_command(
     profile: ProfileOpt = None,
     target: TargetOpt = None,
     journal: JournalOpt = None,
+    metrics_file: MetricsFileOpt = None,
+    log_format: LogFormatOpt = None,
 ) -> None:
     """Show what apply would change, per tenant, in the order it would run."""
     try:
@@ -89,7 +98,8 @@ def plan_command(
             await client.aclose()
             return plan
 
-        plan = asyncio.run(go())
+        with observed(metrics_file, log_format):
+            plan = asyncio.run(go())
     except InputError as exc:
         raise _fail(str(exc)) from None
     except (ConfigError, GenesysError) as exc:
@@ -116,9 +126,19 @@ def _guard(plan: Plan) -> Guard:
 
 
 async def _execute(
-    plan: Plan, client, snap, jr: Journal, *, run_id=None, concurrency: int, local_worker: bool, quiet: bool
+    plan: Plan,
+    client,
+    snap,
+    jr: Journal,
+    *,
+    run_id=None,
+    concurrency: int,
+    local_worker: bool,
+    quiet: bool,
+    events=None,
 ) -> ApplyResult:
     guard = _guard(plan)
+    metrics.track_client(client)
     with phase_bars(err) as bars:
         if jr.is_postgres:
             from tenantry.execution.distributed import execute_distributed
@@ -131,7 +151,7 @@ async def _execute(
                 progress=None if quiet else bars,
                 local=(client, concurrency) if local_worker else None,
             )
-        ctx = Context(client, Resolver(client, snap), jr, guard, Path("tenantry-secrets"))
+        ctx = Context(client, Resolver(client, snap), jr, guard, Path("tenantry-secrets"), events=events)
         return await execute(
             plan, ctx, run_id=run_id, concurrency=concurrency, progress=None if quiet else bars
         )
@@ -164,6 +184,8 @@ def apply_command(
     profile: ProfileOpt = None,
     target: TargetOpt = None,
     journal: JournalOpt = None,
+    metrics_file: MetricsFileOpt = None,
+    log_format: LogFormatOpt = None,
 ) -> None:
     """Apply a fresh plan (after confirmation) or a saved one (refused if the org changed since)."""
     opts = ApplyOptions(
@@ -181,7 +203,8 @@ def apply_command(
         journal,
     )
     try:
-        result, moved_wrong = asyncio.run(_apply(opts))
+        with observed(metrics_file, log_format):
+            result, moved_wrong = asyncio.run(_apply(opts))
     except InputError as exc:
         raise _fail(str(exc)) from None
     except (ConfigError, GenesysError, Refused, ValueError, TimeoutError) as exc:
@@ -224,6 +247,7 @@ async def _apply(o: ApplyOptions) -> tuple[ApplyResult | None, list[str]]:
         o.target,
     )
     run_id = None
+    cfg, persons = None, []
     if plan_file is not None:
         try:
             plan = Plan.from_json(json.loads(plan_file.read_text()))
@@ -259,17 +283,21 @@ async def _apply(o: ApplyOptions) -> tuple[ApplyResult | None, list[str]]:
     if plan_file is not None:
         _check_mass_revoke(plan, o.allow_mass_revoke)
     jr.mark_interrupted()
+    from tenantry.events.runtime import for_run
+
     try:
-        result = await _execute(
-            plan,
-            client,
-            snap,
-            jr,
-            run_id=run_id,
-            concurrency=o.concurrency,
-            local_worker=o.local_worker,
-            quiet=o.as_json,
-        )
+        async with for_run(cfg, jr, persons=persons, feed=str(people)) as sink:
+            result = await _execute(
+                plan,
+                client,
+                snap,
+                jr,
+                run_id=run_id,
+                concurrency=o.concurrency,
+                local_worker=o.local_worker,
+                quiet=o.as_json,
+                events=sink,
+            )
         counters = client.metrics.snapshot()
         keep = ("total_calls", "total_retries", "rate_limited", "tokens_minted")
         result.client = {k: counters[k] for k in keep}
@@ -339,8 +367,13 @@ async def _move(cfg, email, to, person, auto_approve, as_json, profile, target, 
         if not auto_approve and not typer.confirm(f"Move {email} to {to}?", default=False):
             return None, []
         jr = Journal(journal or cfg.org.journal)
-        ctx = Context(client, Resolver(client, snap), jr, _guard(plan), Path("tenantry-secrets"))
-        result = await execute(plan, ctx)
+        from tenantry.events.runtime import for_run
+
+        async with for_run(cfg, jr, persons=[person] if person else [], feed="move") as sink:
+            ctx = Context(
+                client, Resolver(client, snap), jr, _guard(plan), Path("tenantry-secrets"), events=sink
+            )
+            result = await execute(plan, ctx)
         from tenantry.genesys.snapshot import read_snapshot
 
         division = cfg.tenants[to].division
