@@ -83,13 +83,12 @@ def audit_command(
 ) -> None:
     """Prove that no tenant can reach another, and show where one can."""
     out, err = Console(), Console(stderr=True)
-    with observed(None, log_format):  # logs from the first request on; metrics written below
-        pass
     if fix and output is None:
         raise _fail(err, "--fix writes a remediation plan: give it a file with -o, e.g. --fix -o fix.json")
     try:
         cfg = config_mod.load(config) if config is not None else None
-        snap = _read_org(cfg, profile, target, err)
+        with observed(None, log_format):  # request logs in the chosen format; metrics written below
+            snap = _read_org(cfg, profile, target, err)
     except InputError as exc:
         raise _fail(err, str(exc)) from None
     except (ConfigError, GenesysError) as exc:

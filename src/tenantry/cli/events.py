@@ -44,13 +44,14 @@ def observed(metrics_file: Path | None, log_format: str | None) -> Iterator[None
     from tenantry.events.metrics import write_metrics_file
 
     try:
-        logs.configure(log_format)
+        restore = logs.configure(log_format)
     except ValueError as exc:
         err.print(f"[red]error:[/red] {escape(str(exc))}")
         raise typer.Exit(2) from None
     try:
         yield
     finally:
+        restore()
         if metrics_file is not None:
             write_metrics_file(metrics_file)
 

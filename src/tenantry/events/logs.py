@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from typing import Any, TextIO
 
 import structlog
@@ -28,9 +29,18 @@ def _stdlib_extra(_logger: Any, _name: str, event_dict: dict[str, Any]) -> dict[
     return event_dict
 
 
-def configure(fmt: str | None, *, level: int = logging.INFO, stream: TextIO | None = None) -> None:
+def configure(
+    fmt: str | None, *, level: int = logging.INFO, stream: TextIO | None = None
+) -> Callable[[], None]:
+    """Route tenantry's logs through structlog; returns what undoes it (a command ends, a test goes on)."""
+    root = logging.getLogger("tenantry")
+    saved = (root.handlers[:], root.level, root.propagate)
+
+    def restore() -> None:
+        root.handlers[:], root.level, root.propagate = saved[0], saved[1], saved[2]
+
     if fmt is None:
-        return
+        return restore
     if fmt not in ("json", "text"):
         raise ValueError(f"--log-format must be json or text, not {fmt!r}")
     shared: list[Any] = [
@@ -55,7 +65,6 @@ def configure(fmt: str | None, *, level: int = logging.INFO, stream: TextIO | No
             ],
         )
     )
-    root = logging.getLogger("tenantry")
     root.handlers[:] = [handler]
     root.setLevel(level)
     root.propagate = False
@@ -65,6 +74,7 @@ def configure(fmt: str | None, *, level: int = logging.INFO, stream: TextIO | No
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=False,
     )
+    return restore
 
 
 def get(name: str = "tenantry.events") -> Any:

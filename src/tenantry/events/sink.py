@@ -11,19 +11,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import time
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from tenantry.events import metrics
-from tenantry.events.logs import get as get_logger
 from tenantry.events.model import SOURCE, BatchFacts, Who, batch_events, finding_events
 from tenantry.events.store import EventStore
 from tenantry.events.types import short_type
 from tenantry.events.webhooks import Dispatcher, Subscriber
 
-log = get_logger("tenantry.events")
+log = logging.getLogger("tenantry.events")  # rendered by events.logs when --log-format is given
 
 
 class AuditLog:
@@ -86,26 +86,30 @@ class EventSink:
         self.emit(events)
         log.info(
             "batch applied",
-            run_id=run_id,
-            batch_id=batch.id,
-            tenant=batch.tenant,
-            op=batch.op,
-            phase=batch.phase,
-            target=batch.target,
-            events=len(events),
+            extra=dict(
+                run_id=run_id,
+                batch_id=batch.id,
+                tenant=batch.tenant,
+                op=batch.op,
+                phase=batch.phase,
+                target=batch.target,
+                events=len(events),
+            ),
         )
 
     def batch_failed(self, run_id: str, batch: Any, error: str) -> None:
         metrics.BATCHES.labels(batch.phase, batch.op, "failed").inc()
         log.warning(
             "batch failed",
-            run_id=run_id,
-            batch_id=batch.id,
-            tenant=batch.tenant,
-            op=batch.op,
-            phase=batch.phase,
-            target=batch.target,
-            error=error,
+            extra=dict(
+                run_id=run_id,
+                batch_id=batch.id,
+                tenant=batch.tenant,
+                op=batch.op,
+                phase=batch.phase,
+                target=batch.target,
+                error=error,
+            ),
         )
 
     def findings(self, findings: Iterable[Any], run_id: str) -> int:
@@ -142,9 +146,9 @@ async def session(
         yield sink
     finally:
         metrics.RECONCILE.labels("apply").observe(time.perf_counter() - started)
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        if disp is not None and drain_seconds > 0:
-            await disp.drain(drain_seconds)
+        if disp is not None and task is not None:
+            t0 = time.monotonic()
+            await disp.stop(task, max(drain_seconds, 0.1))
+            left = drain_seconds - (time.monotonic() - t0)
+            if left > 0:
+                await disp.drain(left)

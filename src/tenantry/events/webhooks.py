@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import hmac
 import logging
@@ -111,6 +112,7 @@ class Dispatcher:
         self.concurrency = concurrency
         self.transport = transport
         self.wake = asyncio.Event()
+        self.stopping = False
 
     def urls_for(self, event: dict) -> list[str]:
         return [s.url for s in self.subscribers.values() if s.wants(event["type"])]
@@ -175,11 +177,25 @@ class Dispatcher:
             await asyncio.sleep(min(wait, 0.5) if wait else 0.01)
         return sent
 
+    async def stop(self, task: asyncio.Task, grace: float) -> None:
+        """End `run` after its current pass (so no delivery is cut between sending and recording);
+        cancel it if that takes longer than `grace`."""
+        self.stopping = True
+        self.wake.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(task), grace)
+        except TimeoutError:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
     async def run(self) -> None:
         """Background delivery during a run: woken by new events, never blocking the batches."""
-        while True:
+        while not self.stopping:
             await self.wake.wait()
             self.wake.clear()
+            if self.stopping:
+                return
             try:
                 await self.deliver_due()
             except Exception:  # a subscriber must never break provisioning
