@@ -19,7 +19,7 @@ from tenantry.events.sink import EventSink, people_index, session
 from tenantry.events.store import EventStore
 from tenantry.events.webhooks import Subscriber, subscribers_from
 
-DRAIN_SECONDS = 10.0
+DRAIN_SECONDS = 10.0  # at most, after a run; a subscriber that is down ends it at once
 
 
 def audit_log_path(cfg: Any) -> Path | None:

@@ -151,4 +151,4 @@ async def session(
             await disp.stop(task, max(drain_seconds, 0.1))
             left = drain_seconds - (time.monotonic() - t0)
             if left > 0:
-                await disp.drain(left)
+                await disp.drain(left, while_progressing=True)

@@ -113,6 +113,7 @@ class Dispatcher:
         self.transport = transport
         self.wake = asyncio.Event()
         self.stopping = False
+        self.last_pass_delivered = 0
 
     def urls_for(self, event: dict) -> list[str]:
         return [s.url for s in self.subscribers.values() if s.wants(event["type"])]
@@ -138,6 +139,7 @@ class Dispatcher:
             status, error = "error", f"{type(exc).__name__}"
         if not error:
             self.store.mark_delivered(d.seq, status)
+            self.last_pass_delivered += 1
             metrics.WEBHOOKS.labels("delivered").inc()
             log.info("webhook delivered", extra={"url": d.url, "event_id": msg_id, "status": status})
             return
@@ -150,6 +152,7 @@ class Dispatcher:
     async def deliver_due(self) -> int:
         """One pass over the deliveries due now; returns how many were attempted."""
         due = self.store.due()
+        self.last_pass_delivered = 0
         if not due:
             return 0
         sem = asyncio.Semaphore(self.concurrency)
@@ -162,12 +165,18 @@ class Dispatcher:
             await asyncio.gather(*(one(d) for d in due))
         return len(due)
 
-    async def drain(self, budget: float) -> int:
-        """Deliver until nothing is due or `budget` seconds are spent (waiting for retries within it)."""
+    async def drain(self, budget: float, *, while_progressing: bool = False) -> int:
+        """Deliver until nothing is due or `budget` seconds are spent (waiting for retries within it).
+
+        `while_progressing` also stops after a pass that delivered nothing: a subscriber that is
+        down does not hold a run's end; its deliveries wait in the journal."""
         deadline = time.monotonic() + budget
         sent = 0
         while time.monotonic() < deadline:
-            sent += await self.deliver_due()
+            attempted = await self.deliver_due()
+            sent += attempted
+            if while_progressing and attempted and not self.last_pass_delivered:
+                break
             nxt = self.store.next_due_at()
             if nxt is None:
                 break
