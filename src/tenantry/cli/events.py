@@ -172,7 +172,7 @@ def history_command(
     for e in events:
         d = e["data"]
         t.add_row(
-            e["time"],
+            e["time"][:19].replace("T", " "),
             e["type"].rsplit(".", 1)[-1],
             d.get("tenant") or "",
             _what(d),
@@ -185,8 +185,8 @@ def history_command(
 def _what(d: dict) -> str:
     bits = []
     person = d.get("person") or {}
-    if person.get("genesys_user_id"):
-        bits.append(f"user {person['genesys_user_id']}")
+    if person.get("genesys_user_id") and d.get("operation") == "user.create":
+        bits.append(f"user id {person['genesys_user_id']}")
     for key in ("division", "group", "queue", "action", "rule", "severity"):
         if d.get(key):
             bits.append(f"{key} {d[key]}")

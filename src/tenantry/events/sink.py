@@ -24,6 +24,7 @@ from tenantry.events.types import short_type
 from tenantry.events.webhooks import Dispatcher, Subscriber
 
 log = logging.getLogger("tenantry.events")  # rendered by events.logs when --log-format is given
+log.addHandler(logging.NullHandler())
 
 
 class AuditLog:

@@ -32,6 +32,7 @@ from tenantry.events.store import Delivery, EventStore
 from tenantry.events.types import short_type
 
 log = logging.getLogger("tenantry.events")
+log.addHandler(logging.NullHandler())  # quiet unless --log-format routes it
 CONTENT_TYPE = "application/cloudevents+json; charset=utf-8"
 TOLERANCE = 300  # seconds a receiver accepts between the timestamp and its clock
 
@@ -206,6 +207,9 @@ class Dispatcher:
             if self.stopping:
                 return
             try:
-                await self.deliver_due()
+                attempted = await self.deliver_due()
             except Exception:  # a subscriber must never break provisioning
                 log.exception("webhook delivery pass failed")
+                attempted = 0
+            if attempted and not self.last_pass_delivered:  # subscribers down: do not hammer them
+                await asyncio.sleep(self.backoff.base * 4)
