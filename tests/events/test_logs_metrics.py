@@ -82,3 +82,23 @@ def test_metrics_parse_and_count_the_clients_calls(emu: RunningEmulator) -> None
         assert name in families, name
     util = [s.value for s in families["tenantry_rate_budget_utilisation"].samples]
     assert util and all(0 <= v <= 1 for v in util)
+
+
+def test_the_grafana_dashboard_queries_only_metrics_that_exist() -> None:
+    import re
+    from pathlib import Path
+
+    dashboard = json.loads((Path(__file__).parents[2] / "examples" / "grafana-dashboard.json").read_text())
+    exposed = set()
+    for fam in text_string_to_metric_families(render_metrics().decode()):
+        exposed |= {
+            fam.name,
+            fam.name + "_total",
+            fam.name + "_bucket",
+            fam.name + "_count",
+            fam.name + "_sum",
+        }
+    used = {
+        m for p in dashboard["panels"] for t in p["targets"] for m in re.findall(r"tenantry_\w+", t["expr"])
+    }
+    assert len(used) >= 10 and used <= exposed, used - exposed
