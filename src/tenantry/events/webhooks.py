@@ -173,8 +173,11 @@ class Dispatcher:
         down does not hold a run's end; its deliveries wait in the journal."""
         deadline = time.monotonic() + budget
         sent = 0
-        while time.monotonic() < deadline:
-            attempted = await self.deliver_due()
+        while (remaining := deadline - time.monotonic()) > 0:
+            try:  # a pass never outlasts the budget; a delivery cut short stays pending, sent again later
+                attempted = await asyncio.wait_for(self.deliver_due(), remaining)
+            except TimeoutError:
+                break
             sent += attempted
             if while_progressing and attempted and not self.last_pass_delivered:
                 break
