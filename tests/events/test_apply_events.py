@@ -7,8 +7,11 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from typer.testing import CliRunner
@@ -250,3 +253,44 @@ def test_no_secret_in_any_event_delivery_log_or_metric(
         leaked = [s[:6] + "…" for s in secrets if s in text]
         assert not leaked, f"{where} holds secrets {leaked}"
         assert "password" not in text.lower(), where
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    name = f"tenantry_evd_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", autocommit=True)
+    except psycopg.OperationalError as exc:
+        pytest.fail(f"PostgreSQL at 127.0.0.1:5432 is not reachable: {exc}")
+    admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    finally:
+        admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def test_a_distributed_run_emits_from_the_journal(
+    emu: RunningEmulator, workdir: Path, receiver: Receiver, pg_url: str
+) -> None:
+    """With a PostgreSQL journal the batches run as procrastinate jobs; their events are read back."""
+    env = {
+        "GENESYSCLOUD_OAUTHCLIENT_ID": emu.client_id,
+        "GENESYSCLOUD_OAUTHCLIENT_SECRET": emu.client_secret,
+        "GENESYSCLOUD_API_REGION": emu.base_url,
+        "HR_HOOK_SECRET": SECRET,
+    }
+    args = ["apply", "-c", "bpo/tenants.yaml", "--people", "bpo/people.csv", "--auto-approve", "--json"]
+    r = CliRunner().invoke(app, [*args, "--journal", pg_url], env=env, catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    done = json.loads(r.stdout)["done"]
+    events = [json.loads(x) for x in (workdir / "bpo" / "audit" / "events.jsonl").read_text().splitlines()]
+    assert len({e["data"]["batch_id"] for e in events}) == done
+    ids = user_ids(emu)
+    joiners = [e for e in events if e["type"] == "dev.tenantry.joiner"]
+    assert len(joiners) == 300
+    assert all(e["data"]["person"]["genesys_user_id"] == ids[e["subject"]] for e in joiners)
+    members = [e for e in events if e["type"] == "dev.tenantry.membership"]
+    assert members and all(e["data"]["person"]["genesys_user_id"] == ids[e["subject"]] for e in members)
+    assert sorted(x.headers["webhook-id"] for x in receiver.delivered()) == sorted(e["id"] for e in events)
+    assert EventStore(pg_url).failed() == []

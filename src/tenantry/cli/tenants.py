@@ -143,7 +143,8 @@ async def _execute(
         if jr.is_postgres:
             from tenantry.execution.distributed import execute_distributed
 
-            return await execute_distributed(
+            since = time.time()
+            result = await execute_distributed(
                 plan,
                 jr,
                 guard,
@@ -151,6 +152,9 @@ async def _execute(
                 progress=None if quiet else bars,
                 local=(client, concurrency) if local_worker else None,
             )
+            if events is not None:  # workers ran the batches: their events come from the journal
+                events.applied_from_journal(plan, jr.batch_rows(result.run_id), Resolver(client, snap), since)
+            return result
         ctx = Context(client, Resolver(client, snap), jr, guard, Path("tenantry-secrets"), events=events)
         return await execute(
             plan, ctx, run_id=run_id, concurrency=concurrency, progress=None if quiet else bars

@@ -98,6 +98,28 @@ class EventSink:
             ),
         )
 
+    def applied_from_journal(
+        self, plan: Any, rows: Iterable[dict], resolver: Any = None, since: float = 0
+    ) -> int:
+        """Events of batches that workers ran (procrastinate): read back from the journal after the
+        run, for the batches this run finished; the plan supplies each batch's items."""
+        by_id = {b.id: b for b in plan.batches}
+        rows = list(rows)
+        for row in rows:  # ids the workers learnt: new users first, so later events can name them
+            b = by_id.get(row["batch_id"])
+            if b is not None and b.op == "user.create" and row["status"] == "done" and resolver is not None:
+                made = json.loads(row["result"] or "{}").get("id")
+                if made:
+                    resolver.learn("user", b.target, made)
+        n = 0
+        for row in rows:
+            b = by_id.get(row["batch_id"])
+            if b is None or row["status"] != "done" or (row["finished_at"] or 0) < since:
+                continue
+            self.batch_applied(row["run_id"], b, json.loads(row["result"] or "{}"), resolver)
+            n += 1
+        return n
+
     def batch_failed(self, run_id: str, batch: Any, error: str) -> None:
         metrics.BATCHES.labels(batch.phase, batch.op, "failed").inc()
         log.warning(
