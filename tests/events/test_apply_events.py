@@ -294,3 +294,34 @@ def test_a_distributed_run_emits_from_the_journal(
     assert members and all(e["data"]["person"]["genesys_user_id"] == ids[e["subject"]] for e in members)
     assert sorted(x.headers["webhook-id"] for x in receiver.delivered()) == sorted(e["id"] for e in events)
     assert EventStore(pg_url).failed() == []
+
+
+def test_plan_writes_metrics_and_json_logs(emu: RunningEmulator, workdir: Path) -> None:
+    r = cli(
+        emu,
+        workdir,
+        "plan",
+        "-c",
+        "bpo/tenants.yaml",
+        "--people",
+        "bpo/people.csv",
+        "--json",
+        "--metrics-file",
+        "plan.prom",
+        "--log-format",
+        "json",
+    )
+    assert r.exit_code == 0, r.output
+    found = samples((workdir / "plan.prom").read_text())
+    feed = people.load(EXAMPLE / "people.csv")
+    for tenant, client in (("acme", "ACME"), ("globex", "GLOBEX")):
+        assert total(found, "tenantry_people", tenant=tenant) == sum(
+            1 for p in feed if p.active and p.attributes.get("client") == client
+        )
+    logs = [json.loads(x) for x in r.stderr.splitlines() if x.startswith("{")]
+    assert logs and all(x["logger"].startswith("tenantry") and "level" in x for x in logs)
+    assert json.loads(r.stdout)["summary"]["tenants"]["acme"]["joiners"] > 0  # stdout stays pure JSON
+    bad = cli(
+        emu, workdir, "plan", "-c", "bpo/tenants.yaml", "--people", "bpo/people.csv", "--log-format", "xml"
+    )
+    assert bad.exit_code == 2 and "json or text" in bad.output
