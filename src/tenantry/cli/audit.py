@@ -20,6 +20,7 @@ from rich.markup import escape
 
 from tenantry.audit.engine import AuditResult, audit
 from tenantry.cli.common import Io, WideOpt
+from tenantry.cli.events import LogFormatOpt, MetricsFileOpt, observed
 from tenantry.cli.render_audit import print_audit
 from tenantry.config import tenants as config_mod
 from tenantry.domain.model import Snapshot
@@ -79,6 +80,8 @@ def audit_command(
     profile: Annotated[str | None, typer.Option("--profile", "-p", help="Named Genesys profile.")] = None,
     target: Annotated[str | None, typer.Option("--target", help="Region, domain or base URL.")] = None,
     wide: WideOpt = False,
+    metrics_file: MetricsFileOpt = None,
+    log_format: LogFormatOpt = None,
 ) -> None:
     """Prove that no tenant can reach another, and show where one can."""
     io = Io(wide, as_json=fmt == Format.json and output is None)
@@ -87,12 +90,20 @@ def audit_command(
         raise _fail(io, "--fix writes a remediation plan: give it a file with -o, e.g. --fix -o fix.json")
     try:
         cfg = config_mod.load(config) if config is not None else None
-        snap = _read_org(cfg, profile, target, err)
+        with observed(None, log_format):  # request logs in the chosen format; metrics written below
+            snap = _read_org(cfg, profile, target, err)
     except InputError as exc:
         raise io.input_error(exc, 2) from None
     except (ConfigError, GenesysError) as exc:
         raise _fail(io, str(exc)) from None
     result = audit(snap, cfg)
+    with observed(metrics_file, log_format):
+        from tenantry.events.runtime import audit_findings
+
+        try:
+            audit_findings(cfg, result.findings)  # leak_found events, findings metrics
+        except InputError as exc:
+            raise _fail(io, str(exc)) from None
     if fix:
         _write_fix(result, cfg, output, out)
     else:

@@ -63,6 +63,12 @@ def _mount() -> None:
     app.command("doctor")(doctor_command)
     app.command("worker")(worker_command)
     app.add_typer(emulator_app, name="emulator")
+    from tenantry.cli.conversations import conversations_command
+    from tenantry.cli.events import events_app, history_command
+
+    app.command("conversations")(conversations_command)
+    app.command("history")(history_command)
+    app.add_typer(events_app, name="events")
 
 
 _mount()

@@ -31,10 +31,12 @@ from tenantry.cli.common import (
     WideOpt,
     required,
 )
+from tenantry.cli.events import LogFormatOpt, MetricsFileOpt, observed
 from tenantry.cli.render import print_plan, print_result
 from tenantry.cli.render_plan import blast_radius
 from tenantry.config import tenants as config_mod
 from tenantry.errors import InputError
+from tenantry.events.runtime import for_run
 from tenantry.execution.journal import Journal
 from tenantry.genesys import ConfigError, GenesysError
 from tenantry.inputs import people as people_mod
@@ -89,6 +91,8 @@ def plan_command(
     profile: ProfileOpt = None,
     target: TargetOpt = None,
     journal: JournalOpt = None,
+    metrics_file: MetricsFileOpt = None,
+    log_format: LogFormatOpt = None,
 ) -> None:
     """Show what apply would change: per tenant, who and what, and why."""
     io = Io(wide, as_json)
@@ -103,7 +107,8 @@ def plan_command(
             plan = svc.plan_people(cfg, persons, snap, jr, feed=str(people), only=only)
             return annotate(plan, cfg, persons, snap, str(people))
 
-        plan = asyncio.run(go())
+        with observed(metrics_file, log_format):
+            plan = asyncio.run(go())
         if plan.errors:
             raise InputError(plan.errors)
         return plan
@@ -162,6 +167,8 @@ def apply_command(
     profile: ProfileOpt = None,
     target: TargetOpt = None,
     journal: JournalOpt = None,
+    metrics_file: MetricsFileOpt = None,
+    log_format: LogFormatOpt = None,
 ) -> None:
     """Apply a fresh plan (after confirmation) or a saved one (refused if the org changed since)."""
     io = Io(wide, as_json)
@@ -183,7 +190,8 @@ def apply_command(
         only,
         (summary, full, verbose),
     )
-    outcome = _guarded(io, lambda: asyncio.run(_apply(opts, io)))
+    with observed(metrics_file, log_format):
+        outcome = _guarded(io, lambda: asyncio.run(_apply(opts, io)))
     _report(io, outcome)
 
 
@@ -243,6 +251,7 @@ def _load_saved(plan_file: Path) -> Plan:
 async def _apply(o: ApplyOptions, io: Io) -> svc.Outcome:
     run_id = None
     cfg = config_mod.load(o.config) if o.config else None
+    persons: list = []
     if o.plan_file is None:
         cfg, persons = _inputs(o.config, o.people)
     async with client_for(settings_for(cfg, o.profile, o.target)) as client:
@@ -268,20 +277,22 @@ async def _apply(o: ApplyOptions, io: Io) -> svc.Outcome:
             else:
                 confirm = confirm_with(io, "Apply these changes?", o.view)
         with phase_bars(io.err, client) as bars:
-            return await svc.apply_plan(
-                plan,
-                client,
-                snap,
-                jr,
-                config=cfg if o.plan_file is None else None,
-                allow_mass_revoke=o.allow_mass_revoke,
-                confirm=confirm,
-                run_id=run_id,
-                concurrency=o.concurrency,
-                local_worker=o.local_worker,
-                verify_movers=o.verify_moves,
-                progress=None if o.as_json else bars,
-            )
+            async with for_run(cfg, jr, persons=persons, feed=str(o.people)) as sink:
+                return await svc.apply_plan(
+                    plan,
+                    client,
+                    snap,
+                    jr,
+                    config=cfg if o.plan_file is None else None,
+                    allow_mass_revoke=o.allow_mass_revoke,
+                    confirm=confirm,
+                    run_id=run_id,
+                    concurrency=o.concurrency,
+                    local_worker=o.local_worker,
+                    verify_movers=o.verify_moves,
+                    progress=None if o.as_json else bars,
+                    events=sink,
+                )
 
 
 def move_command(
@@ -319,9 +330,11 @@ def move_command(
                         return True
                     return ask(plan)
 
-                return await svc.move(
-                    cfg, client, svc.journal_for(cfg, journal), email, to, person, snap, confirm=confirm
-                )
+                jr = svc.journal_for(cfg, journal)
+                async with for_run(cfg, jr, persons=[person] if person else [], feed="move") as sink:
+                    return await svc.move(
+                        cfg, client, jr, email, to, person, snap, confirm=confirm, events=sink
+                    )
 
         return asyncio.run(go())
 

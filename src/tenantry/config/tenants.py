@@ -201,8 +201,48 @@ class OrgSettings(Strict):
     )
 
 
+class WebhookSpec(Strict):
+    """A subscriber: where events go, which types, and the environment variable holding its secret."""
+
+    url: str
+    events: Annotated[list[str], Field(min_length=1)] = ["*"]
+    secret_env: str
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", v):
+            raise ValueError("must be an http:// or https:// URL")
+        return v
+
+    @field_validator("events")
+    @classmethod
+    def _types(cls, v: list[str]) -> list[str]:
+        from tenantry.events.types import EVENT_TYPES
+
+        bad = [t for t in v if t != "*" and t not in EVENT_TYPES]
+        if bad:
+            raise ValueError(f"unknown event type {bad[0]!r}; one of *, {', '.join(EVENT_TYPES)}")
+        return v
+
+    @field_validator("secret_env")
+    @classmethod
+    def _env_name(cls, v: str) -> str:
+        if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", v):
+            raise ValueError("must name an environment variable (letters, digits, _), not hold the secret")
+        return v
+
+
+class EventsSettings(Strict):
+    """Where events go besides the journal: a JSON-lines audit log and webhook subscribers."""
+
+    audit_log: str | None = None
+    webhooks: list[WebhookSpec] = Field(default_factory=list)
+
+
 class Config(Strict):
     org: OrgSettings = Field(default_factory=OrgSettings)
+    events: EventsSettings = Field(default_factory=EventsSettings)
     tenants: Annotated[dict[str, TenantSpec], Field(min_length=1)]
     _source: str = PrivateAttr(default="tenants.yaml")
     _doc: Any = PrivateAttr(default=None)
