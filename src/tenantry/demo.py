@@ -25,6 +25,7 @@ from tenantry.genesys import Credentials, GenesysClient, resolve_target
 from tenantry.genesys.snapshot import read_snapshot
 from tenantry.inputs.people import load as load_people
 from tenantry.services import tenants as svc
+from tenantry.services.reasons import annotate
 from tenantry.services.runtime import phase_bars
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "bpo"
@@ -47,10 +48,12 @@ async def _round(
     before = emu.stats()["total"]
     async with GenesysClient(resolve_target(emu.base_url), creds) as client:
         snap = await read_snapshot(client)
-        plan = svc.plan_people(cfg, persons, snap, journal, feed=str(feed))
+        plan = annotate(
+            svc.plan_people(cfg, persons, snap, journal, feed=str(feed)), cfg, persons, snap, str(feed)
+        )
         print_plan(console, plan)
         console.rule("[bold]tenantry apply --auto-approve")
-        with phase_bars(console) as bars:
+        with phase_bars(console, client) as bars:
             result = await svc.execute_plan(
                 plan,
                 client,

@@ -12,7 +12,7 @@ from genesys_emulator import RunningEmulator, running_emulator
 
 ACME = "Acme Insurance"
 GLOBEX = "Globex Telecom"
-INTERVAL = "2026-10-01T00:00:00Z/2027-01-01T00:00:00Z"
+INTERVAL = "2026-10-15T00:00:00Z/2026-11-15T00:00:00Z"
 IDP_TYPES = ("okta", "adfs", "onelogin", "ping", "gsuite", "salesforce", "generic")
 
 

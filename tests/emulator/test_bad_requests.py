@@ -17,7 +17,7 @@ from genesys_emulator import RunningEmulator
 
 MISSING = "00000000-0000-4000-8000-000000000000"
 WRONG = [None, 0, -1, 1.5, True, "", "zz", [], {}, [1], {"a": 1}]
-INTERVAL = "2026-10-01T00:00:00Z/2027-01-01T00:00:00Z"
+INTERVAL = "2026-10-15T00:00:00Z/2026-11-15T00:00:00Z"
 
 
 @dataclass

@@ -188,7 +188,7 @@ def test_sdk_analytics_query_filtered_by_division(sdk: gc.ApiClient) -> None:
     acme = authz.get_authorization_divisions(name="Acme Insurance").entities[0]
     query = mk(
         gc.ConversationQuery,
-        interval="2026-10-01T00:00:00.000Z/2027-01-01T00:00:00.000Z",
+        interval="2026-10-15T00:00:00.000Z/2026-11-15T00:00:00.000Z",
         order="asc",
         conversation_filters=[
             mk(

@@ -10,7 +10,7 @@ ACME = "Acme Insurance"
 GLOBEX = "Globex Telecom"
 
 TENANT_ROLES = ("Supervisor", "User Administrator", "Reporting Viewer")
-INTERVAL = "2026-10-01T00:00:00Z/2027-01-01T00:00:00Z"
+INTERVAL = "2026-10-15T00:00:00Z/2026-11-15T00:00:00Z"
 
 
 @pytest.fixture

@@ -125,5 +125,5 @@ def test_cli_reports_an_unreachable_target() -> None:
             "GENESYSCLOUD_API_REGION": "http://127.0.0.1:9",
         }
     )
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # README: 2 = missing or wrong credentials / target
     assert "cannot reach http://127.0.0.1:9" in result.output

@@ -1,12 +1,18 @@
-"""Conversation detail queries over seeded conversations that carry division ids."""
+"""Conversation detail queries over seeded conversations that carry division ids.
+
+Two ways in, as on the platform: the synchronous query (pages of at most 100, page numbers, an
+interval of at most MAX_SYNC_DAYS) and the asynchronous details jobs (any interval, polled, read
+through a cursor). Jobs live in `jobs.py`.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ..errors import bad_request
 
 MAX_PAGE = 100
+MAX_SYNC_DAYS = 31  # a longer interval is for the asynchronous jobs API
 
 
 def parse_interval(text: object) -> tuple[datetime, datetime]:
@@ -78,22 +84,24 @@ def _filter(conv: dict, f: dict) -> bool:
     return any(results) if (f.get("type") or "and").lower() == "or" else all(results)
 
 
-def query(conversations: list[dict], body: dict, visible: set[str] | None) -> dict:
-    """visible=None means every division (a `*` grant)."""
+def check_sync_interval(start: datetime, end: datetime) -> None:
+    if end - start > timedelta(days=MAX_SYNC_DAYS):
+        raise bad_request(
+            f"The interval exceeds the maximum of {MAX_SYNC_DAYS} days for a synchronous details query; "
+            "use POST /api/v2/analytics/conversations/details/jobs.",
+            "invalid.value",
+        )
+
+
+def select(conversations: list[dict], body: dict, visible: set[str] | None) -> list[dict]:
+    """The conversations of `body`'s interval and filters that the caller may see, in order."""
     start, end = parse_interval(body.get("interval"))
-    paging = body.get("paging") or {}
-    if not isinstance(paging, dict):
-        raise bad_request("paging must be an object with pageSize and pageNumber.", "invalid.value")
-    size = paging.get("pageSize", 25)
-    number = paging.get("pageNumber", 1)
-    if not isinstance(size, int) or not 1 <= size <= MAX_PAGE:
-        raise bad_request(f"paging.pageSize must be between 1 and {MAX_PAGE}.", "invalid.value")
-    if not isinstance(number, int) or number < 1:
-        raise bad_request("paging.pageNumber must be at least 1.", "invalid.value")
     filters = body.get("conversationFilters") or []
     if not isinstance(filters, list):
         raise bad_request("conversationFilters must be an array.", "invalid.value")
     filters = [check_filter(f, f"conversationFilters[{i}]") for i, f in enumerate(filters)]
+    if body.get("order") not in (None, "asc", "desc"):
+        raise bad_request("order must be asc or desc.", "invalid.value")
     hits = []
     for c in conversations:
         t = datetime.fromisoformat(c["conversationStart"].replace("Z", "+00:00"))
@@ -104,6 +112,22 @@ def query(conversations: list[dict], body: dict, visible: set[str] | None) -> di
         if all(_filter(c, f) for f in filters):
             hits.append(c)
     hits.sort(key=lambda c: c["conversationStart"], reverse=(body.get("order") == "desc"))
+    return hits
+
+
+def query(conversations: list[dict], body: dict, visible: set[str] | None) -> dict:
+    """visible=None means every division (a `*` grant)."""
+    check_sync_interval(*parse_interval(body.get("interval")))
+    paging = body.get("paging") or {}
+    if not isinstance(paging, dict):
+        raise bad_request("paging must be an object with pageSize and pageNumber.", "invalid.value")
+    size = paging.get("pageSize", 25)
+    number = paging.get("pageNumber", 1)
+    if not isinstance(size, int) or not 1 <= size <= MAX_PAGE:
+        raise bad_request(f"paging.pageSize must be between 1 and {MAX_PAGE}.", "invalid.value")
+    if not isinstance(number, int) or number < 1:
+        raise bad_request("paging.pageNumber must be at least 1.", "invalid.value")
+    hits = select(conversations, body, visible)
     page = hits[(number - 1) * size : number * size]
     out: dict = {"totalHits": len(hits)}
     if page:

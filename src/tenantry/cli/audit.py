@@ -21,6 +21,9 @@ from rich.console import Console
 from rich.markup import escape
 
 from tenantry.audit.engine import AuditResult, audit
+from tenantry.cli.common import Io, WideOpt
+from tenantry.cli.events import LogFormatOpt, MetricsFileOpt, observed
+from tenantry.cli.render_audit import print_audit
 from tenantry.config import tenants as config_mod
 from tenantry.domain.model import Snapshot
 from tenantry.errors import InputError
@@ -101,9 +104,8 @@ async def _probe_directory(
     return None, ""
 
 
-def _fail(err: Console, message: str) -> typer.Exit:
-    err.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
-    return typer.Exit(2)
+def _fail(io: Io, message: str) -> typer.Exit:
+    return io.fail(message, 2)
 
 
 def audit_command(
@@ -134,35 +136,47 @@ def audit_command(
     ] = None,
     profile: Annotated[str | None, typer.Option("--profile", "-p", help="Named Genesys profile.")] = None,
     target: Annotated[str | None, typer.Option("--target", help="Region, domain or base URL.")] = None,
+    wide: WideOpt = False,
+    metrics_file: MetricsFileOpt = None,
+    log_format: LogFormatOpt = None,
 ) -> None:
     """Prove that no tenant can reach another, and show where one can."""
-    out, err = Console(), Console(stderr=True)
+    io = Io(wide, as_json=fmt == Format.json and output is None)
+    out, err = io.out, io.err
     if fix and output is None:
-        raise _fail(err, "--fix writes a remediation plan: give it a file with -o, e.g. --fix -o fix.json")
+        raise _fail(io, "--fix writes a remediation plan: give it a file with -o, e.g. --fix -o fix.json")
     if output is not None and not output.parent.is_dir():
-        raise _fail(err, f"cannot write {output}: folder {output.parent} does not exist")
+        raise _fail(io, f"cannot write {output}: folder {output.parent} does not exist")
     if fix and tenant:
-        raise _fail(err, "--fix plans for the whole org; run it without --tenant")
+        raise _fail(io, "--fix plans for the whole org; run it without --tenant")
     try:
         cfg = config_mod.load(config) if config is not None else None
-        snap, api_base = _read_org(cfg, profile, target, err)
+        with observed(None, log_format):  # request logs in the chosen format; metrics written below
+            snap, api_base = _read_org(cfg, profile, target, err)
     except InputError as exc:
-        raise _fail(err, str(exc)) from None
+        raise io.input_error(exc, 2) from None
     except (ConfigError, GenesysError) as exc:
-        raise _fail(err, str(exc)) from None
+        raise _fail(io, str(exc)) from None
     result = audit(snap, cfg)
     if not result.complete and not partial:
         assert result.visibility is not None
         raise _fail(
-            err,
+            io,
             f"the audit would be wrong: {result.visibility.sentence()}. Grant those view permissions on all "
             "divisions, or rerun with --partial for a report marked INCOMPLETE",
         )
+    with observed(metrics_file, log_format):
+        from tenantry.events.runtime import audit_findings
+
+        try:
+            audit_findings(cfg, result.findings)  # leak_found events, findings metrics
+        except InputError as exc:
+            raise _fail(io, str(exc)) from None
     collect(result, config=config, target=api_base)
     if tenant is not None:
         if tenant not in result.tenancy.tenants:
             known = ", ".join(sorted(result.tenancy.tenants)) or "none"
-            raise _fail(err, f"--tenant {tenant!r} is not a tenant (tenants: {known})")
+            raise _fail(io, f"--tenant {tenant!r} is not a tenant (tenants: {known})")
         result = for_tenant(result, tenant)
     if fix:
         _write_fix(result, cfg, output, out)
@@ -175,10 +189,10 @@ def audit_command(
 def _write_report(result: AuditResult, fmt: str, output: Path | None, out: Console, err: Console) -> None:
     from tenantry.reports import render
     from tenantry.reports.json_report import write_json
-    from tenantry.reports.table import headline, print_table
+    from tenantry.reports.table import headline
 
     if fmt == "table" and output is None:
-        print_table(out, result)
+        print_audit(out, result)
         return
     when = result.evidence.get("taken_at") or time.strftime("%Y-%m-%d %H:%M:%S %Z")
     if output is None:
@@ -195,12 +209,11 @@ def _write_report(result: AuditResult, fmt: str, output: Path | None, out: Conso
 
 def _write_fix(result: AuditResult, cfg: config_mod.Config | None, output: Path | None, out: Console) -> None:
     from tenantry.planning.remediation import remediation_plan
-    from tenantry.reports.table import print_table
 
     assert output is not None
     plan = remediation_plan(result, cfg)
     output.write_text(json.dumps(plan.to_json(), indent=1))
-    print_table(out, result)
+    print_audit(out, result)
     out.print(
         f"Remediation plan: {plan.changes} batch(es), {len(plan.warnings)} item(s) left to a person; "
         f"written to {escape(str(output))}. Review it, then run `tenantry apply {escape(str(output))}`."

@@ -1,7 +1,7 @@
 """`tenantry doctor`: a pass/fail table of what tenantry needs from the target org.
 
-Exit codes: 0 all checks pass, 1 a check failed, 2 the credentials are missing or wrong (one
-sentence, no traceback). The lead mounts it with `app.command("doctor")(doctor_command)`.
+Exit codes: 0 all checks pass, 1 a check failed, 2 the credentials are missing or wrong or the
+target does not answer (one sentence naming the URL, within seconds, no traceback).
 """
 
 from __future__ import annotations
@@ -15,17 +15,22 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from tenantry.genesys.config import load_settings
+from tenantry.genesys.config import GenesysSettings, load_settings
 from tenantry.genesys.doctor import DoctorReport, run_doctor
 from tenantry.genesys.errors import ConfigError
+from tenantry.services.runtime import Unreachable, client_for, reachable
 
 
 def doctor_command(
     profile: Annotated[
         str | None, typer.Option("--profile", "-p", help="Named profile in the Genesys config file.")
     ] = None,
-    config: Annotated[
-        Path | None, typer.Option("--config", help="Genesys config file (TOML or YAML) holding profiles.")
+    profiles_file: Annotated[
+        Path | None,
+        typer.Option("--profiles-file", help="Genesys profiles file (TOML or YAML) holding --profile NAME."),
+    ] = None,
+    legacy_config: Annotated[
+        Path | None, typer.Option("--config", hidden=True, help="Old name of --profiles-file.")
     ] = None,
     target: Annotated[
         str | None,
@@ -37,11 +42,11 @@ def doctor_command(
     """Check the target, credentials, token, permissions and rate-limit headers."""
     out, err = Console(), Console(stderr=True)
     try:
-        settings = load_settings(profile, config, target=target)
-    except ConfigError as exc:
+        settings = load_settings(profile, profiles_file or legacy_config, target=target)
+        report = asyncio.run(_doctor(settings))
+    except (ConfigError, Unreachable) as exc:
         err.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(2) from None
-    report = asyncio.run(run_doctor(settings))
     out.print(render(report))
     if report.credentials_error:
         err.print(f"[red]error:[/red] {escape(report.credentials_error)}", soft_wrap=True)
@@ -53,11 +58,18 @@ def doctor_command(
     out.print("[green]All checks passed.[/green]")
 
 
+async def _doctor(settings: GenesysSettings) -> DoctorReport:
+    """A quick reachability probe first: an unreachable target is named within seconds."""
+    async with client_for(settings) as client:
+        await reachable(client)
+    return await run_doctor(settings)
+
+
 def render(report: DoctorReport) -> Table:
     table = Table(title="tenantry doctor", show_lines=False)
-    table.add_column("check")
-    table.add_column("client")
-    table.add_column("result")
+    table.add_column("check", no_wrap=True)
+    table.add_column("client", overflow="fold")
+    table.add_column("result", no_wrap=True)
     table.add_column("detail", overflow="fold")
     for check in report.checks:
         verdict = "[green]pass[/green]" if check.ok else "[red]FAIL[/red]"

@@ -6,9 +6,6 @@ from typing import Annotated
 
 import typer
 
-from genesys_emulator.faults import parse_duration
-from genesys_emulator.server import Options, serve
-
 emulator_app = typer.Typer(help="Run the built-in Genesys Cloud emulator.", no_args_is_help=True)
 
 
@@ -33,6 +30,10 @@ def serve_command(
     ] = "0s",
 ) -> None:
     """Serve an emulated org; prints its base URL and the admin client's id and secret."""
+    # imported here: the server stack is not loaded by every other command
+    from genesys_emulator.faults import parse_duration
+    from genesys_emulator.server import Options, serve
+
     try:
         opts = Options(
             seed,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from rich.console import Console, Group
-from rich.table import Table
+from rich.console import Console, Group, RenderableType
+from rich.markup import escape
 from rich.text import Text
 
+from tenantry.cli.layout import table_or_list
+from tenantry.cli.render_plan import print_details, print_warnings
 from tenantry.execution.executor import ApplyResult
 from tenantry.planning.plan import Plan
 
@@ -35,84 +37,71 @@ OP_VERB = {
 }
 
 
-def plan_table(plan: Plan) -> Table:
-    t = Table(title="Plan per tenant", title_justify="left")
-    for col in (
-        "tenant",
-        "joiners",
-        "movers in",
-        "movers out",
-        "leavers",
-        "re-joiners",
-        "grants +",
-        "grants −",
-        "memberships +",
-        "memberships −",
-        "blast radius",
-    ):
-        t.add_column(col, justify="left" if col == "tenant" else "right")
-    for key, s in sorted(plan.tenants.items()):
-        d = s.as_dict()
-        t.add_row(
-            key,
-            *(
-                str(d[k])
-                for k in (
-                    "joiners",
-                    "movers_in",
-                    "movers_out",
-                    "leavers",
-                    "rejoiners",
-                    "grants_added",
-                    "grants_revoked",
-                    "memberships_added",
-                    "memberships_removed",
-                    "blast_radius",
-                )
-            ),
-        )
-    return t
+SUMMARY_COLUMNS = (
+    ("joiners", "joiners"),
+    ("movers_in", "movers in"),
+    ("movers_out", "movers out"),
+    ("leavers", "leavers"),
+    ("rejoiners", "re-joiners"),
+    ("grants_added", "grants +"),
+    ("grants_revoked", "grants −"),
+    ("memberships_added", "memberships +"),
+    ("memberships_removed", "memberships −"),
+    ("blast_radius", "blast radius"),
+)
 
 
-def phase_table(plan: Plan, detail: int = 2) -> Table:
-    t = Table(title="Changes by phase (in the order they run)", title_justify="left")
-    t.add_column("phase")
-    t.add_column("change")
-    t.add_column("batches", justify="right")
-    t.add_column("examples")
+def plan_table(console: Console, plan: Plan) -> RenderableType:
+    """Today's counts per tenant: a table when it fits, a list when the terminal is narrow."""
+    rows = [
+        [key, *(str(s.as_dict()[k]) for k, _ in SUMMARY_COLUMNS)] for key, s in sorted(plan.tenants.items())
+    ]
+    headers = ["tenant", *(h for _, h in SUMMARY_COLUMNS)]
+    return table_or_list(
+        console, "Plan per tenant", headers, rows, right=range(1, len(headers)), skip_zero=True
+    )
+
+
+def phase_table(console: Console, plan: Plan, detail: int = 2) -> RenderableType:
+    rows = []
     for phase, batches in plan.phases():
         by: dict[str, list] = {}
         for b in batches:
             by.setdefault(b.op, []).append(b)
         for op, bs in by.items():
             targets = list(dict.fromkeys(b.target for b in bs))
-            examples = ", ".join(targets[:detail]) + (" …" if len(targets) > detail else "")
-            style = (
-                "red"
-                if OP_VERB.get(op, "").startswith("-")
-                else "green"
-                if OP_VERB.get(op, "").startswith("+")
-                else "yellow"
+            examples = ", ".join(targets[:detail]) + (
+                f" and {len(targets) - detail} more" if len(targets) > detail else ""
             )
-            t.add_row(phase, Text(OP_VERB.get(op, op), style=style), str(len(bs)), examples)
-    return t
+            verb = OP_VERB.get(op, op)
+            style = "red" if verb.startswith("-") else "green" if verb.startswith("+") else "yellow"
+            rows.append([phase, Text(verb, style=style), str(len(bs)), examples])
+    headers = ["phase", "change", "batches", "examples"]
+    return table_or_list(
+        console, "Changes by phase (in the order they run)", headers, rows, wrap=[3], right=[2]
+    )
 
 
-def print_plan(console: Console, plan: Plan, verbose: bool = False) -> None:
-    for w in plan.warnings:
-        console.print(f"[yellow]warning:[/yellow] {w}")
+def print_plan(
+    console: Console, plan: Plan, *, summary: bool = False, full: bool = False, verbose: bool = False
+) -> None:
+    """The plan for review: per tenant who and what changes and why (`summary`: counts only)."""
+    print_warnings(console, plan, verbose)
     for n in plan.notes:
-        console.print(f"note: {n}")
+        console.print(f"note: {escape(n)}")
     if plan.unmatched:
         names = f": {', '.join(plan.unmatched)}" if verbose else " (-v lists them)"
         console.print(
             f"[yellow]{len(plan.unmatched)} people of the feed match no tenant[/yellow] and hold no "
-            f"access; nothing is planned for them{names}"
+            f"access; nothing is planned for them{escape(names)}"
         )
     if not plan.changes:
         console.print("[green]No changes.[/green] The org matches tenants.yaml and the people feed.")
         return
-    console.print(Group(plan_table(plan), phase_table(plan)))
+    if summary:
+        console.print(Group(plan_table(console, plan), phase_table(console, plan)))
+    else:
+        print_details(console, plan, full=full)
     console.print(
         f"Plan: [bold]{plan.changes}[/bold] batches; access removed from "
         f"{plan.revoked_users} of {plan.managed_users} managed users ({plan.revoke_share():.1%})."

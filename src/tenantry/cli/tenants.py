@@ -1,7 +1,9 @@
-"""`tenantry plan | apply | move | worker`: tenants as code from the command line.
+"""`tenantry plan | show | apply | move | worker`: tenants as code from the command line.
 
 Exit codes: plan 0 (no changes, or changes without --detailed-exitcode), 1 error, 2 changes
-with --detailed-exitcode; apply and move 0 done, 1 error or refused; worker 0 on a clean stop.
+with --detailed-exitcode; show 0, 1 not a plan; apply and move 0 done, 1 error, refusal or a
+declined prompt ("nothing applied"); worker 0 on a clean stop, 2 no PostgreSQL journal or
+credentials.
 """
 
 from __future__ import annotations
@@ -14,48 +16,63 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
+from tenantry.cli.common import (
+    AutoApproveOpt,
+    ConfigOpt,
+    Io,
+    JournalOpt,
+    JsonOpt,
+    PeopleOpt,
+    ProfileOpt,
+    TargetOpt,
+    VerboseOpt,
+    WideOpt,
+    required,
+)
+from tenantry.cli.events import LogFormatOpt, MetricsFileOpt, observed
 from tenantry.cli.render import print_plan, print_result
+from tenantry.cli.render_plan import blast_radius
 from tenantry.config import tenants as config_mod
 from tenantry.errors import InputError
+from tenantry.events.runtime import for_run
 from tenantry.execution.journal import Journal
 from tenantry.genesys import ConfigError, GenesysError
 from tenantry.inputs import people as people_mod
 from tenantry.planning.plan import Plan
 from tenantry.services import tenants as svc
+from tenantry.services.reasons import annotate
 from tenantry.services.runtime import client_for, phase_bars, settings_for, snapshot_with_progress
 
-out = Console()
-err = Console(stderr=True, soft_wrap=True)
-
-ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="tenants.yaml")]
-PeopleOpt = Annotated[Path | None, typer.Option("--people", help="People feed: CSV or JSON lines.")]
-ProfileOpt = Annotated[str | None, typer.Option("--profile", "-p", help="Named Genesys profile.")]
-TargetOpt = Annotated[str | None, typer.Option("--target", help="Region, domain or base URL.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
-JournalOpt = Annotated[str | None, typer.Option("--journal", help="Journal URL (overrides tenants.yaml).")]
-AutoApproveOpt = Annotated[bool, typer.Option("--auto-approve", help="Do not ask for confirmation.")]
-VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Name the people the summary counts.")]
 OnlyOpt = Annotated[
     list[str] | None,
     typer.Option("--only", help="Plan these people alone (repeatable); everyone else is left as is."),
 ]
+SummaryOpt = Annotated[bool, typer.Option("--summary", help="Counts per tenant and phase instead of names.")]
+FullOpt = Annotated[bool, typer.Option("--full", help="List every person and object; no collapsing.")]
+NO_PROMPT = "--json never prompts: add --auto-approve to apply without confirmation"
 
 
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[red]error:[/red] {escape(message)}")
-    return typer.Exit(code)
+class Declined(Exception):
+    """The operator answered no: nothing was applied."""
 
 
 def _inputs(config: Path | None, people: Path | None) -> tuple[config_mod.Config, list]:
-    if config is None:
-        raise InputError([config_mod.Problem("tenantry", None, "--config", "tenants.yaml is required")])
-    cfg = config_mod.load(config)
-    if people is None:
-        raise InputError([config_mod.Problem("tenantry", None, "--people", "a people feed is required")])
-    return cfg, people_mod.load(people)
+    cfg = config_mod.load(required(config, "--config", "tenants.yaml"))
+    return cfg, people_mod.load(required(people, "--people", "a people feed"))
+
+
+def _guarded(io: Io, work):
+    """Run `work()`, turning every expected failure into the error contract (exit 1)."""
+    try:
+        return work()
+    except InputError as exc:
+        raise io.input_error(exc) from None
+    except Declined:
+        raise io.fail("declined: nothing applied") from None
+    except (ConfigError, GenesysError, svc.Refused, ValueError, TimeoutError) as exc:
+        raise io.fail(str(exc)) from None
 
 
 def plan_command(
@@ -67,51 +84,74 @@ def plan_command(
         bool, typer.Option("--detailed-exitcode", help="Exit 2 when there are changes.")
     ] = False,
     only: OnlyOpt = None,
+    summary: SummaryOpt = False,
+    full: FullOpt = False,
+    wide: WideOpt = False,
+    verbose: VerboseOpt = False,
     profile: ProfileOpt = None,
     target: TargetOpt = None,
     journal: JournalOpt = None,
-    verbose: VerboseOpt = False,
+    metrics_file: MetricsFileOpt = None,
+    log_format: LogFormatOpt = None,
 ) -> None:
-    """Show what apply would change, per tenant, in the order it would run."""
+    """Show what apply would change: per tenant, who and what, and why."""
+    io = Io(wide, as_json)
     if output is not None and not output.parent.is_dir():
-        raise _fail(f"cannot write {output}: folder {output.parent} does not exist")
-    try:
+        raise io.fail(f"cannot write {output}: folder {output.parent} does not exist")
+
+    def work() -> Plan:
         cfg, persons = _inputs(config, people)
         jr = svc.journal_for(cfg, journal)
 
         async def go() -> Plan:
             async with client_for(settings_for(cfg, profile, target)) as client:
-                snap = await snapshot_with_progress(client, err)
-            return svc.plan_people(cfg, persons, snap, jr, feed=str(people), only=only)
+                snap = await snapshot_with_progress(client, io.err)
+            plan = svc.plan_people(cfg, persons, snap, jr, feed=str(people), only=only)
+            return annotate(plan, cfg, persons, snap, str(people))
 
-        plan = asyncio.run(go())
-    except InputError as exc:
-        raise _fail(str(exc)) from None
-    except (ConfigError, GenesysError) as exc:
-        raise _fail(str(exc)) from None
-    if plan.errors:
-        for e in plan.errors:
-            err.print(f"[red]error:[/red] {escape(str(e))}")
-        raise typer.Exit(1)
+        with observed(metrics_file, log_format):
+            plan = asyncio.run(go())
+        if plan.errors:
+            raise InputError(plan.errors)
+        return plan
+
+    plan = _guarded(io, work)
     if output:
         output.write_text(json.dumps(plan.to_json(), indent=1))
     if as_json:
-        out.print_json(json.dumps(plan.to_json()))
+        io.emit(plan.to_json())
     else:
-        print_plan(out, plan, verbose)
+        print_plan(io.out, plan, summary=summary, full=full, verbose=verbose)
         if output:
-            out.print(f"Plan saved to {output}; apply it with `tenantry apply {output}`.")
+            io.out.print(
+                f"Plan saved to {escape(str(output))}; apply it with `tenantry apply {escape(str(output))}`."
+            )
     if detailed_exitcode and plan.changes:
         raise typer.Exit(2)
+
+
+def show_command(
+    plan_file: Annotated[Path, typer.Argument(help="A plan saved by `tenantry plan -o`.")],
+    as_json: JsonOpt = False,
+    summary: SummaryOpt = False,
+    full: FullOpt = False,
+    wide: WideOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Render a saved plan exactly as `tenantry plan` showed it."""
+    io = Io(wide, as_json)
+    plan = _guarded(io, lambda: _load_saved(plan_file))
+    if as_json:
+        io.emit(plan.to_json())
+    else:
+        print_plan(io.out, plan, summary=summary, full=full, verbose=verbose)
 
 
 def apply_command(
     plan_file: Annotated[Path | None, typer.Argument(help="A plan saved by `tenantry plan -o`.")] = None,
     config: ConfigOpt = None,
     people: PeopleOpt = None,
-    auto_approve: Annotated[
-        bool, typer.Option("--auto-approve", help="Do not ask for confirmation.")
-    ] = False,
+    auto_approve: AutoApproveOpt = False,
     allow_mass_revoke: Annotated[
         bool, typer.Option("--allow-mass-revoke", help="Apply a plan above the mass-revoke threshold.")
     ] = False,
@@ -122,12 +162,20 @@ def apply_command(
     ] = True,
     verify_moves: Annotated[bool, typer.Option("--verify/--no-verify", help="Read movers back.")] = True,
     only: OnlyOpt = None,
+    summary: SummaryOpt = False,
+    full: FullOpt = False,
+    wide: WideOpt = False,
+    verbose: VerboseOpt = False,
     profile: ProfileOpt = None,
     target: TargetOpt = None,
     journal: JournalOpt = None,
-    verbose: VerboseOpt = False,
+    metrics_file: MetricsFileOpt = None,
+    log_format: LogFormatOpt = None,
 ) -> None:
     """Apply a fresh plan (after confirmation) or a saved one (refused if the org changed since)."""
+    io = Io(wide, as_json)
+    if as_json and not auto_approve and plan_file is None:
+        raise io.fail(NO_PROMPT)
     opts = ApplyOptions(
         plan_file,
         config,
@@ -142,30 +190,25 @@ def apply_command(
         target,
         journal,
         only,
-        verbose,
+        (summary, full, verbose),
     )
-    try:
-        outcome = asyncio.run(_apply(opts))
-    except InputError as exc:
-        raise _fail(str(exc)) from None
-    except (ConfigError, GenesysError, svc.Refused, ValueError, TimeoutError) as exc:
-        raise _fail(str(exc)) from None
-    _report(outcome, as_json)
+    with observed(metrics_file, log_format):
+        outcome = _guarded(io, lambda: asyncio.run(_apply(opts, io)))
+    _report(io, outcome)
 
 
-def _report(outcome: svc.Outcome, as_json: bool, verified: str | None = None) -> None:
+def _report(io: Io, outcome: svc.Outcome, verified: str | None = None) -> None:
     result = outcome.result
     if result is None:
-        err.print("Nothing applied.")
-        return
-    if as_json:
-        out.print_json(json.dumps(result.to_json() | {"verify": outcome.wrong}))
+        raise io.fail("declined: nothing applied")
+    if io.as_json:
+        io.emit(result.to_json() | {"verify": outcome.wrong})
     else:
-        print_result(out, result)
-        if verified is not None:
-            out.print(verified if not outcome.wrong else "")
+        print_result(io.out, result)
+        if verified is not None and not outcome.wrong:
+            io.out.print(verified)
         for w in outcome.wrong:
-            out.print(f"[red]verify:[/red] {escape(w)}")
+            io.out.print(f"[red]verify:[/red] {escape(w)}")
     if not outcome.ok:
         raise typer.Exit(1)
 
@@ -185,60 +228,73 @@ class ApplyOptions:
     target: str | None
     journal: str | None
     only: list[str] | None = None
-    verbose: bool = False
+    view: tuple[bool, bool, bool] = (False, False, False)  # summary, full, verbose
 
 
-def _ask(question: str):
-    return lambda _plan: typer.confirm(question, default=False)
+def confirm_with(io: Io, question: str, view: tuple[bool, bool, bool]):
+    """The prompt: the plan, the blast radius per tenant, then the question (to stderr)."""
+
+    def confirm(plan: Plan) -> bool:
+        summary, full, verbose = view
+        print_plan(io.out, plan, summary=summary, full=full, verbose=verbose)
+        io.err.print(blast_radius(plan))
+        return typer.confirm(question, default=False, err=True)
+
+    return confirm
 
 
 def _load_saved(plan_file: Path) -> Plan:
     try:
         return Plan.from_json(json.loads(plan_file.read_text()))
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, TypeError) as exc:
         raise svc.Refused(f"{plan_file}: not a tenantry plan ({exc})") from None
 
 
-async def _apply(o: ApplyOptions) -> svc.Outcome:
+async def _apply(o: ApplyOptions, io: Io) -> svc.Outcome:
     run_id = None
     cfg = config_mod.load(o.config) if o.config else None
+    persons: list = []
     if o.plan_file is None:
         cfg, persons = _inputs(o.config, o.people)
     async with client_for(settings_for(cfg, o.profile, o.target)) as client:
-        snap = await snapshot_with_progress(client, err)
+        snap = await snapshot_with_progress(client, io.err)
         if o.plan_file is not None:
             plan = _load_saved(o.plan_file)
             jr = svc.journal_for(cfg, o.journal, plan)
             run_id = await svc.resume_saved(plan, client, jr, str(o.plan_file), snap)
             if run_id:
-                err.print(f"resuming run {run_id} of this plan: batches already done are skipped")
+                io.err.print(f"resuming run {run_id} of this plan: batches already done are skipped")
             confirm = None
         else:
             assert cfg is not None
             jr = svc.journal_for(cfg, o.journal)
             plan = svc.plan_people(cfg, persons, snap, jr, feed=str(o.people), only=o.only)
+            annotate(plan, cfg, persons, snap, str(o.people))
             if plan.errors:
                 raise InputError(plan.errors)
-            if not o.as_json:
-                print_plan(out, plan, o.verbose)
-            confirm = (
-                None if o.auto_approve else (lambda _p: typer.confirm("Apply these changes?", default=False))
-            )
-        with phase_bars(err) as bars:
-            return await svc.apply_plan(
-                plan,
-                client,
-                snap,
-                jr,
-                config=cfg if o.plan_file is None else None,
-                allow_mass_revoke=o.allow_mass_revoke,
-                confirm=confirm,
-                run_id=run_id,
-                concurrency=o.concurrency,
-                local_worker=o.local_worker,
-                verify_movers=o.verify_moves,
-                progress=None if o.as_json else bars,
-            )
+            if o.auto_approve:
+                confirm = None
+                if not o.as_json:
+                    print_plan(io.out, plan, summary=o.view[0], full=o.view[1], verbose=o.view[2])
+            else:
+                confirm = confirm_with(io, "Apply these changes?", o.view)
+        with phase_bars(io.err, client) as bars:
+            async with for_run(cfg, jr, persons=persons, feed=str(o.people)) as sink:
+                return await svc.apply_plan(
+                    plan,
+                    client,
+                    snap,
+                    jr,
+                    config=cfg if o.plan_file is None else None,
+                    allow_mass_revoke=o.allow_mass_revoke,
+                    confirm=confirm,
+                    run_id=run_id,
+                    concurrency=o.concurrency,
+                    local_worker=o.local_worker,
+                    verify_movers=o.verify_moves,
+                    progress=None if o.as_json else bars,
+                    events=sink,
+                )
 
 
 def move_command(
@@ -246,52 +302,55 @@ def move_command(
     to: Annotated[str, typer.Option("--to", help="Tenant key from tenants.yaml.")],
     config: ConfigOpt = None,
     people: PeopleOpt = None,
-    auto_approve: Annotated[
-        bool, typer.Option("--auto-approve", help="Do not ask for confirmation.")
-    ] = False,
+    auto_approve: AutoApproveOpt = False,
     as_json: JsonOpt = False,
+    wide: WideOpt = False,
     profile: ProfileOpt = None,
     target: TargetOpt = None,
     journal: JournalOpt = None,
 ) -> None:
     """Move one person to another tenant: revoke first, move, then grant; read back and verify."""
-    try:
-        if config is None:
-            raise InputError(
-                [config_mod.Problem("tenantry move", None, "--config", "tenants.yaml is required")]
-            )
-        cfg = config_mod.load(config)
+    io = Io(wide, as_json)
+    if as_json and not auto_approve:
+        raise io.fail(NO_PROMPT)
+
+    def work() -> svc.Outcome:
+        cfg = config_mod.load(required(config, "--config", "tenants.yaml", "tenantry move"))
         person = None
         if people is not None:
             person = next((p for p in people_mod.load(people) if p.email == email.lower()), None)
 
         async def go() -> svc.Outcome:
             async with client_for(settings_for(cfg, profile, target)) as client:
-                snap = await snapshot_with_progress(client, err)
+                snap = await snapshot_with_progress(client, io.err)
+                ask = confirm_with(io, f"Move {email} to {to}?", (False, True, False))
 
                 def confirm(plan: Plan) -> bool:
-                    if not as_json:
-                        print_plan(out, plan)
-                    return auto_approve or typer.confirm(f"Move {email} to {to}?", default=False)
+                    if auto_approve:
+                        if not as_json:
+                            print_plan(io.out, plan, full=True)
+                        return True
+                    return ask(plan)
 
-                return await svc.move(
-                    cfg,
-                    client,
-                    svc.journal_for(cfg, journal),
-                    email,
-                    to,
-                    person,
-                    snap,
-                    confirm=confirm,
-                    feed=str(people) if people else None,
-                )
+                jr = svc.journal_for(cfg, journal)
+                async with for_run(cfg, jr, persons=[person] if person else [], feed="move") as sink:
+                    return await svc.move(
+                        cfg,
+                        client,
+                        jr,
+                        email,
+                        to,
+                        person,
+                        snap,
+                        confirm=confirm,
+                        events=sink,
+                        feed=str(people) if people else None,
+                    )
 
-        outcome = asyncio.run(go())
-    except InputError as exc:
-        raise _fail(str(exc)) from None
-    except (ConfigError, GenesysError, svc.Refused) as exc:
-        raise _fail(str(exc)) from None
-    _report(outcome, as_json, verified="[green]verified:[/green] no access outside the new tenant")
+        return asyncio.run(go())
+
+    outcome = _guarded(io, work)
+    _report(io, outcome, verified="[green]verified:[/green] no access outside the new tenant")
 
 
 def reconcile_command(
@@ -299,28 +358,30 @@ def reconcile_command(
     config: ConfigOpt = None,
     people: PeopleOpt = None,
     as_json: JsonOpt = False,
+    wide: WideOpt = False,
+    verbose: VerboseOpt = False,
     profile: ProfileOpt = None,
     target: TargetOpt = None,
     journal: JournalOpt = None,
 ) -> None:
     """Converge the named people to what tenants.yaml and the feed say (as `apply --only`, at once)."""
-    try:
+    io = Io(wide, as_json)
+
+    def work() -> svc.Outcome:
         cfg, persons = _inputs(config, people)
         jr = svc.journal_for(cfg, journal)
 
         async def go() -> svc.Outcome:
             async with client_for(settings_for(cfg, profile, target)) as client:
-                snap = await snapshot_with_progress(client, err)
+                snap = await snapshot_with_progress(client, io.err)
                 return await svc.reconcile(cfg, persons, emails, client, jr, snap=snap, feed=str(people))
 
-        outcome = asyncio.run(go())
-    except InputError as exc:
-        raise _fail(str(exc)) from None
-    except (ConfigError, GenesysError, svc.Refused) as exc:
-        raise _fail(str(exc)) from None
+        return asyncio.run(go())
+
+    outcome = _guarded(io, work)
     if not as_json:
-        print_plan(out, outcome.plan)
-    _report(outcome, as_json)
+        print_plan(io.out, outcome.plan, full=True, verbose=verbose)
+    _report(io, outcome)
 
 
 def worker_command(
@@ -333,13 +394,14 @@ def worker_command(
     """Run batches handed out by `tenantry apply` through PostgreSQL (procrastinate)."""
     from tenantry.execution.distributed import run_worker
 
+    io = Io()
     jr = Journal(journal)
     if not jr.is_postgres:
-        raise _fail("a worker needs a postgresql:// journal; the SQLite journal runs batches in-process", 2)
+        raise io.fail("a worker needs a postgresql:// journal; the SQLite journal runs batches in-process", 2)
     try:
         client = client_for(settings_for(None, profile, target))
     except ConfigError as exc:
-        raise _fail(str(exc), 2) from None
+        raise io.fail(str(exc), 2) from None
 
     async def go() -> None:
         try:

@@ -46,7 +46,7 @@ class Match(Strict):
             try:
                 re.compile(v)
             except re.error as exc:
-                raise ValueError(f"not a valid regular expression: {exc}") from None
+                raise ValueError(f"invalid regular expression {v!r}: {exc}") from None
         return v
 
     @model_validator(mode="after")
@@ -214,8 +214,48 @@ class OrgSettings(Strict):
     )
 
 
+class WebhookSpec(Strict):
+    """A subscriber: where events go, which types, and the environment variable holding its secret."""
+
+    url: str
+    events: Annotated[list[str], Field(min_length=1)] = ["*"]
+    secret_env: str
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", v):
+            raise ValueError("must be an http:// or https:// URL")
+        return v
+
+    @field_validator("events")
+    @classmethod
+    def _types(cls, v: list[str]) -> list[str]:
+        from tenantry.events.types import EVENT_TYPES
+
+        bad = [t for t in v if t != "*" and t not in EVENT_TYPES]
+        if bad:
+            raise ValueError(f"unknown event type {bad[0]!r}; one of *, {', '.join(EVENT_TYPES)}")
+        return v
+
+    @field_validator("secret_env")
+    @classmethod
+    def _env_name(cls, v: str) -> str:
+        if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", v):
+            raise ValueError("must name an environment variable (letters, digits, _), not hold the secret")
+        return v
+
+
+class EventsSettings(Strict):
+    """Where events go besides the journal: a JSON-lines audit log and webhook subscribers."""
+
+    audit_log: str | None = None
+    webhooks: list[WebhookSpec] = Field(default_factory=list)
+
+
 class Config(Strict):
     org: OrgSettings = Field(default_factory=lambda: OrgSettings())
+    events: EventsSettings = Field(default_factory=EventsSettings)
     tenants: Annotated[dict[str, TenantSpec], Field(min_length=1)]
     _source: str = PrivateAttr(default="tenants.yaml")
     _doc: Any = PrivateAttr(default=None)
@@ -393,7 +433,25 @@ def _problems(exc: ValidationError, name: str, data: Any) -> list[Problem]:
         line, kept = _walk(data, err["loc"])
         msg = msg.removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
-            msg = "unknown field (check the spelling; see examples/bpo/tenants.yaml)"
+            msg = _unknown_field(err["loc"][-1] if err["loc"] else "")
+        elif err["type"] == "missing" and err["loc"]:
+            msg = f"required field {err['loc'][-1]!r} is missing"
         field = ".".join(map(str, kept or err["loc"]))
         problems.append(Problem(name, line, field, msg))
     return problems
+
+
+def _unknown_field(name: object) -> str:
+    """A misspelt key: name the field it most likely meant."""
+    import difflib
+
+    known = {
+        f
+        for m in (TenantSpec, GroupSpec, QueueSpec, OAuthClientSpec, StaffSpec, SsoSpec, OrgSettings, Config)
+        for f in m.model_fields
+    }
+    close = difflib.get_close_matches(str(name), sorted(known), n=1, cutoff=0.75)
+    hint = (
+        f"; did you mean {close[0]!r}?" if close else " (check the spelling; see examples/bpo/tenants.yaml)"
+    )
+    return f"unknown field {name!r}{hint}"

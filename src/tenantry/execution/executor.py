@@ -150,6 +150,7 @@ class Context:
     guard: Guard
     secrets_dir: Path | None = None
     created_secrets: list[str] = field(default_factory=list)
+    events: Any = None  # an events.sink.EventSink: told of every batch done or failed (local writes only)
 
 
 def _save_secret(ctx: Context, name: str, client_id: str, secret: str) -> str | None:
@@ -374,9 +375,13 @@ async def execute(
                     except (GenesysError, GuardError, LookupError) as exc:
                         journal.batch_failed(run_id, b.id, str(exc))
                         result.failed.append((b, str(exc)))
+                        if ctx.events is not None:
+                            ctx.events.batch_failed(run_id, b, str(exc))
                     else:
                         journal.batch_done(run_id, b.id, out)
                         result.done += 1
+                        if ctx.events is not None:
+                            ctx.events.batch_applied(run_id, b, out, ctx.resolver)
                 advance()
 
         await asyncio.gather(*(lane(bs) for bs in lanes.values()))

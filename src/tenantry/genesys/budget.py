@@ -50,6 +50,7 @@ class RateBudget:
         self._finished = asyncio.Event()
         self.inflight = 0
         self.waiting = 0
+        self.sleeping_until = 0.0  # clock time a rate-limit wait ends (0: none); read by progress lines
 
     @property
     def effective_window(self) -> float:
@@ -98,7 +99,11 @@ class RateBudget:
                         self._finished.clear()
                         await self._finished.wait()
                     else:
-                        await asyncio.sleep(wait)
+                        self.sleeping_until = self._clock() + wait
+                        try:
+                            await asyncio.sleep(wait)
+                        finally:
+                            self.sleeping_until = 0.0
                 self.inflight += 1
         except BaseException:
             self.waiting -= 1

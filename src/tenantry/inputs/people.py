@@ -96,13 +96,36 @@ def _rows(path: Path) -> tuple[list[tuple[int, dict[str, object]]], frozenset[st
     reader = csv.DictReader(text.splitlines())
     missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
     if missing:
-        raise InputError([Problem(name, 1, ", ".join(missing), "required column missing from the header")])
+        raise InputError([Problem(name, 1, ", ".join(missing), _header_problem(text))])
     out = []
-    for row in reader:
-        if None in row:
-            raise InputError([Problem(name, reader.line_num, "", "more values than header columns")])
-        out.append((reader.line_num, dict(row)))
+    previous = 1
+    try:
+        for row in reader:
+            if reader.line_num > previous + 1:  # one record over several lines: a quote left open
+                raise InputError([_open_quote(name, text, previous + 1)])
+            previous = reader.line_num
+            if None in row:
+                raise InputError([Problem(name, reader.line_num, "", "more values than header columns")])
+            out.append((reader.line_num, dict(row)))
+    except csv.Error as exc:
+        raise InputError([_open_quote(name, text, previous + 1, str(exc))]) from None
     return out, frozenset(reader.fieldnames or ())
+
+
+def _header_problem(text: str) -> str:
+    """Missing columns; when another delimiter splits the header into them, say which."""
+    header = text.splitlines()[0] if text else ""
+    for sep, label in ((";", "';'"), ("\t", "a tab"), ("|", "'|'")):
+        if sep in header and all(c in header.split(sep) for c in ("email", "status")):
+            return f"required column missing from the header; the file looks {label}-separated: use commas"
+    return "required column missing from the header"
+
+
+def _open_quote(name: str, text: str, line: int, detail: str = "") -> Problem:
+    extra = f" ({detail})" if detail else ""
+    return Problem(
+        name, line, "", f'unbalanced quote: a field opened with " on this line is never closed{extra}'
+    )
 
 
 def load(path: str | Path) -> Feed:

@@ -85,10 +85,11 @@ class TenantSummary:
     memberships_added: int = 0
     memberships_removed: int = 0
     affected: set[str] = field(default_factory=set)
+    saved_radius: int = 0  # a saved plan's blast radius (its `affected` set is not saved)
 
     def as_dict(self) -> dict[str, int]:
-        d = {k: v for k, v in asdict(self).items() if k != "affected"}
-        d["blast_radius"] = len(self.affected)
+        d = {k: v for k, v in asdict(self).items() if k not in ("affected", "saved_radius")}
+        d["blast_radius"] = len(self.affected) or self.saved_radius
         return d
 
 
@@ -107,6 +108,7 @@ class Plan:
     unmatched: list[str] = field(
         default_factory=list
     )  # active people of the feed in no tenant, holding nothing
+    reasons: dict[str, str] = field(default_factory=dict)  # email -> why the plan changes it (for review)
 
     @property
     def changes(self) -> int:
@@ -137,6 +139,7 @@ class Plan:
             "errors": [str(e) for e in self.errors],
             "leavers_started": self.leavers_started,
             "settings": self.settings,
+            "reasons": self.reasons,
             "phases": [
                 {
                     "name": name,
@@ -162,13 +165,16 @@ class Plan:
             settings=dict(data.get("settings", {})),
             notes=list(data.get("notes", [])),
             unmatched=list(data.get("unmatched", [])),
+            reasons=dict(data.get("reasons", {})),
         )
         for phase in data["phases"]:
             for b in phase["batches"]:
                 batch = Batch(phase["name"], b["op"], b["target"], b["items"], b.get("tenant"), b["id"])
                 plan.batches.append(batch)
         for k, v in data["summary"]["tenants"].items():
-            s = TenantSummary(**{f: v[f] for f in v if f != "blast_radius"})
+            s = TenantSummary(
+                **{f: v[f] for f in v if f != "blast_radius"}, saved_radius=v.get("blast_radius", 0)
+            )
             plan.tenants[k] = s
         return plan
 

@@ -15,6 +15,8 @@ from pathlib import Path
 from tenantry.config.tenants import Config
 from tenantry.domain.model import Snapshot
 from tenantry.errors import InputError, Problem
+from tenantry.events import metrics
+from tenantry.events.runtime import EventSink, observe_desired
 from tenantry.execution.executor import ApplyResult, Context, Guard, PhaseProgress, Resolver, execute, plan_id
 from tenantry.execution.journal import Journal
 from tenantry.genesys import GenesysClient
@@ -116,9 +118,9 @@ def plan_people(
     only: Iterable[str] | None = None,
 ) -> Plan:
     """The plan from `snap` to what `config` and `people` say; with `only`, for those people alone."""
-    plan = diff(
-        config, build(config, people, feed), snap, leaver_since=journal.leaver_since(), now=time.time()
-    )
+    desired = build(config, people, feed)
+    observe_desired(desired)
+    plan = diff(config, desired, snap, leaver_since=journal.leaver_since(), now=time.time())
     if only is not None:
         plan = restrict(plan, {e.lower() for e in only})
     return plan
@@ -136,13 +138,16 @@ async def execute_plan(
     local_worker: bool = True,
     progress: PhaseProgress | None = None,
     secrets_dir: Path = SECRETS_DIR,
+    events: EventSink | None = None,
 ) -> ApplyResult:
     """In-process with SQLite, through procrastinate workers with PostgreSQL."""
     journal.mark_interrupted()
+    metrics.track_client(client)
     if journal.is_postgres:
         from tenantry.execution.distributed import execute_distributed
 
-        return await execute_distributed(
+        since = time.time()
+        result = await execute_distributed(
             plan,
             journal,
             guard,
@@ -150,7 +155,11 @@ async def execute_plan(
             progress=progress,
             local=(client, concurrency) if local_worker else None,
         )
-    ctx = Context(client, Resolver(client, snap), journal, guard, secrets_dir)
+        if events is not None:  # workers ran the batches: their events come from the journal
+            rows = journal.batch_rows(result.run_id)
+            events.applied_from_journal(plan, rows, Resolver(client, snap), since)
+        return result
+    ctx = Context(client, Resolver(client, snap), journal, guard, secrets_dir, events=events)
     return await execute(plan, ctx, run_id=run_id, concurrency=concurrency, progress=progress)
 
 
@@ -187,6 +196,7 @@ async def apply_plan(
     local_worker: bool = True,
     verify_movers: bool = True,
     progress: PhaseProgress | None = None,
+    events: EventSink | None = None,
 ) -> Outcome:
     """Guard, confirm, execute, read movers back. Raises Refused before anything is written."""
     if plan.errors:
@@ -207,6 +217,7 @@ async def apply_plan(
         local_worker=local_worker,
         progress=progress,
         secrets_dir=config.secrets_dir if config else Path(plan.settings.get("secrets_dir", SECRETS_DIR)),
+        events=events,
     )
     result.client = client_counters(client)
     moved = moved_people(plan)
@@ -235,6 +246,7 @@ async def move(
     *,
     confirm: Callable[[Plan], bool] | None = None,
     feed: str | None = None,
+    events: EventSink | None = None,
 ) -> Outcome:
     """One person to another tenant: revoke, move, grant; then read back.
 
@@ -256,7 +268,8 @@ async def move(
         return Outcome(plan, ApplyResult(run_id=""))
     if confirm is not None and not confirm(plan):
         return Outcome(plan, None)
-    ctx = Context(client, Resolver(client, snap), journal, guard_for(plan, config), config.secrets_dir)
+    guard = guard_for(plan, config)
+    ctx = Context(client, Resolver(client, snap), journal, guard, config.secrets_dir, events=events)
     result = await execute(plan, ctx)
     division = config.tenants[tenant].division
     wrong = await verify_moves(client, {email: division}, config) if result.ok else []
