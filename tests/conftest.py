@@ -9,6 +9,27 @@ import pytest
 
 from genesys_emulator import RunningEmulator, running_emulator
 
+EXAMPLE_STATE = ("tenantry.db", "tenantry-secrets")  # what a run writes next to examples/bpo/tenants.yaml
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _clean_example_folder() -> Iterator[None]:
+    """The journal and new client secrets default to the folder of tenants.yaml: tests that apply the
+    example itself write there. Start and leave the source tree as found."""
+    import shutil
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[1] / "examples" / "bpo"
+
+    def clean() -> None:
+        for name in EXAMPLE_STATE:
+            p = folder / name
+            shutil.rmtree(p) if p.is_dir() else p.unlink(missing_ok=True)
+
+    clean()
+    yield
+    clean()
+
 
 @pytest.fixture(scope="session")
 def emulator_session() -> Iterator[RunningEmulator]:

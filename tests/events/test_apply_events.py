@@ -229,7 +229,7 @@ def test_no_secret_in_any_event_delivery_log_or_metric(
         "json",
     )
     assert r1.exit_code == 0 and r2.exit_code == 0
-    created = [json.loads(p.read_text()) for p in (workdir / "tenantry-secrets").glob("*.json")]
+    created = [json.loads(p.read_text()) for p in (workdir / "bpo" / "tenantry-secrets").glob("*.json")]
     assert len(created) == 2  # acme-reporting, initech-wfm-integration: their secrets exist, on disk only
     secrets = {emu.client_secret, SECRET, SECRET.removeprefix("whsec_")} | {
         c["client_secret"] for c in created

@@ -46,6 +46,12 @@ class CertInfo:
 
 def load_certificate(data: bytes) -> x509.Certificate:
     """The first certificate of a PEM file, or a DER one."""
+    if b"-----BEGIN CERTIFICATE-----" in data:
+        body = data.split(b"-----BEGIN CERTIFICATE-----", 1)[1].split(b"-----END CERTIFICATE-----", 1)[0]
+        try:
+            base64.b64decode(b"".join(body.split()), validate=True)
+        except ValueError:
+            raise CertificateError("the certificate's base64 body does not decode") from None
     try:
         if b"-----BEGIN" in data:
             return x509.load_pem_x509_certificate(data)

@@ -364,8 +364,11 @@ SECRETS_DIR = "tenantry-secrets"
 _CROSS = re.compile(r"^(?:Value error, )?(tenants\.[\w.\-]+): (.*)$", re.S)
 
 
-def load(path: str | Path) -> Config:
-    """Read and validate tenants.yaml; raise InputError naming file, line and field."""
+def load(path: str | Path, *, certificates: bool = True) -> Config:
+    """Read and validate tenants.yaml; raise InputError naming file, line and field.
+
+    `certificates=False` leaves the SSO certificate files unread (`validate` reports their problems
+    with everything else, through `load_certificates`)."""
     p = Path(path)
     name = str(path)
     try:
@@ -387,7 +390,7 @@ def load(path: str | Path) -> Config:
     if journal != config.org.journal:
         config = config.model_copy(update={"org": config.org.model_copy(update={"journal": journal})})
     config._source, config._doc = name, data
-    problems = _load_certificates(config)
+    problems = load_certificates(config) if certificates else []
     if problems:
         raise InputError(problems)
     return config
@@ -404,7 +407,7 @@ def relative_sqlite(url: str, base: Path) -> str:
     return prefix + str((base / rest).resolve())
 
 
-def _load_certificates(config: Config) -> list[Problem]:
+def load_certificates(config: Config) -> list[Problem]:
     """Read and check each SSO certificate file; the plan then uses what was read, and never reads."""
     problems = []
     for kind, spec in config.org.sso.items():

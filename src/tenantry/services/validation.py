@@ -1,15 +1,13 @@
 """`tenantry validate`: everything that can be checked without the org, all at once.
 
-tenants.yaml (schema, rules, regular expressions, unique names, certificate files that decode
-as PEM certificates), the people feed (columns, emails, duplicates), the rules against the feed
+tenants.yaml (schema, rules, regular expressions, unique names, certificate files that parse
+as valid X.509 certificates), the people feed (columns, emails, duplicates), the rules against the feed
 (every attribute a rule tests is a column; nobody matches two tenants), and, only when an org's
 role names are given, that every role tenants.yaml names exists.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,8 +16,6 @@ from tenantry.errors import InputError, Problem
 from tenantry.inputs import people as people_mod
 from tenantry.inputs.people import REQUIRED, Person
 from tenantry.planning.desired import assign
-
-PEM_BEGIN, PEM_END = "-----BEGIN CERTIFICATE-----", "-----END CERTIFICATE-----"
 
 
 @dataclass
@@ -44,29 +40,6 @@ class Report:
         }
 
 
-def certificate_problem(text: str) -> str | None:
-    """Why `text` is not a PEM certificate, or None when it is one."""
-    if PEM_BEGIN not in text or PEM_END not in text:
-        return f"not a PEM certificate (no {PEM_BEGIN} … {PEM_END} block)"
-    body = text.split(PEM_BEGIN, 1)[1].split(PEM_END, 1)[0]
-    try:
-        der = base64.b64decode("".join(body.split()), validate=True)
-    except (binascii.Error, ValueError):
-        return "the certificate's base64 body does not decode"
-    if not der or der[0] != 0x30:
-        return "the certificate does not decode to a DER structure"
-    return None
-
-
-def _certificates(cfg: config_mod.Config) -> list[Problem]:
-    out = []
-    for kind, spec in cfg.org.sso.items():
-        why = certificate_problem((cfg.base_dir / spec.certificate_file).read_text(errors="replace"))
-        if why:
-            out.append(cfg.problem(f"org.sso.{kind}.certificate_file", f"{spec.certificate_file}: {why}"))
-    return out
-
-
 def _rule_columns(cfg: config_mod.Config, columns: set[str], feed: str) -> list[Problem]:
     """Every attribute a rule tests must be a column of the feed (a misspelt column matches nobody)."""
     known = columns | set(REQUIRED)
@@ -87,11 +60,11 @@ def validate(config: Path, people: Path | None = None, roles: set[str] | None = 
     """Check tenants.yaml, and the feed against it when given; `roles`: the org's role names, if known."""
     report = Report()
     try:
-        report.config = cfg = config_mod.load(config)
+        report.config = cfg = config_mod.load(config, certificates=False)
     except InputError as exc:
         report.problems += exc.problems
         return report
-    report.problems += _certificates(cfg)
+    report.problems += config_mod.load_certificates(cfg)  # parsed as X.509 (config/certs.py)
     if people is not None:
         try:
             report.people = persons = people_mod.load(people)
