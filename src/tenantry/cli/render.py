@@ -63,7 +63,7 @@ def plan_table(console: Console, plan: Plan) -> RenderableType:
 
 
 def phase_table(console: Console, plan: Plan, detail: int = 2) -> RenderableType:
-    rows = []
+    rows: list[list[str | Text]] = []
     for phase, batches in plan.phases():
         by: dict[str, list] = {}
         for b in batches:

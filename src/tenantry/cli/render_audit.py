@@ -35,11 +35,13 @@ def renderables(console: Console, result: AuditResult) -> list[RenderableType]:
             ]
             for f in findings
         ]
-        table = [[Text(f.severity, style=STYLE[f.severity]), *r] for f, r in zip(findings, rows, strict=True)]
+        table: list[list[str | Text]] = [
+            [Text(f.severity, style=STYLE[f.severity]), *r] for f, r in zip(findings, rows, strict=True)
+        ]
         if fits(console, HEADERS, table, wrap=[2, 5]):
             out.append(table_or_list(console, title, HEADERS, table, wrap=[2, 5]))
             continue
-        listed = [
+        listed: list[list[str | Text]] = [
             [Text(f"{f.severity} {r[0]}", style=STYLE[f.severity]), *r[1:]]
             for f, r in zip(findings, rows, strict=True)
         ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from typing import Any, TextIO
 
 import structlog
@@ -19,7 +19,7 @@ from tenantry.events.redact import structlog_processor
 _EXTRA_SKIP = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
 
-def _stdlib_extra(_logger: Any, _name: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+def _stdlib_extra(_logger: Any, _name: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """Fields passed as `extra=` to a standard-library logger become fields of the line."""
     record = event_dict.get("_record")
     if record is not None:

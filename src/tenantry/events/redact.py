@@ -7,6 +7,7 @@ second line, applied to every log record and every event before it leaves the pr
 from __future__ import annotations
 
 import re
+from collections.abc import MutableMapping
 from typing import Any
 
 REDACTED = "[redacted]"
@@ -30,5 +31,7 @@ def scrub(value: Any) -> Any:
     return value
 
 
-def structlog_processor(_logger: Any, _name: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+def structlog_processor(
+    _logger: Any, _name: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
     return scrub(event_dict)

@@ -43,7 +43,8 @@ def tenant_rows(snap: Snapshot, config: Config | None) -> list[TenantRow]:
     groups = Counter(tenancy.of_group.values())
     queues = Counter(tenancy.of_queue.values())
     clients = Counter(tenancy.of_client.values())
-    active, inactive = Counter(), Counter()
+    active: Counter[str] = Counter()
+    inactive: Counter[str] = Counter()
     for u in snap.users.values():
         key = tenancy.of_division.get(u.division_id)
         if key is not None:
