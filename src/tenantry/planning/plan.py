@@ -17,7 +17,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from tenantry.config.tenants import Config
+from tenantry.config.tenants import Config, GroupSpec, OAuthClientSpec, StaffSpec
 from tenantry.domain.model import ALL_DIVISIONS, Grant, Role, Snapshot
 from tenantry.errors import Problem
 from tenantry.planning.desired import DesiredState, RoleGrant
@@ -294,7 +294,9 @@ class _Builder:
     def check_roles(self) -> None:
         roles = self.snap.role_by_name()
         for key, t in self.config.tenants.items():
-            where = [(f"groups.{gkey}", g) for gkey, g in t.groups.items()]
+            where: list[tuple[str, GroupSpec | OAuthClientSpec | StaffSpec]] = [
+                (f"groups.{gkey}", g) for gkey, g in t.groups.items()
+            ]
             where += [(f"oauth_clients.{i}", c) for i, c in enumerate(t.oauth_clients)]
             where += [(f"staff.{i}", s) for i, s in enumerate(t.staff)]
             for path, spec in where:
