@@ -22,19 +22,47 @@ ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
 
 UserModel = User[EnterpriseUser]
 
-USER_ATTRS = (
-    "userName name displayName nickName profileUrl title userType preferredLanguage locale timezone "
-    "active emails phoneNumbers ims photos addresses entitlements roles x509Certificates externalId"
-).split()
+USER_ATTRS = [
+    "userName",
+    "name",
+    "displayName",
+    "nickName",
+    "profileUrl",
+    "title",
+    "userType",
+    "preferredLanguage",
+    "locale",
+    "timezone",
+    "active",
+    "emails",
+    "phoneNumbers",
+    "ims",
+    "photos",
+    "addresses",
+    "entitlements",
+    "roles",
+    "x509Certificates",
+    "externalId",
+]
 READ_ONLY = frozenset({"id", "meta", "groups", "password", "schemas"})
 MULTI = frozenset(
     {"emails", "phoneNumbers", "ims", "photos", "addresses", "entitlements", "roles", "x509Certificates"}
 )
-NAME_ATTRS = "formatted familyName givenName middleName honorificPrefix honorificSuffix".split()
-ELEMENT_ATTRS = (
-    "value display type primary $ref formatted streetAddress locality region postalCode country".split()
-)
-ENTERPRISE_ATTRS = "employeeNumber costCenter organization division department manager".split()
+NAME_ATTRS = ["formatted", "familyName", "givenName", "middleName", "honorificPrefix", "honorificSuffix"]
+ELEMENT_ATTRS = [
+    "value",
+    "display",
+    "type",
+    "primary",
+    "$ref",
+    "formatted",
+    "streetAddress",
+    "locality",
+    "region",
+    "postalCode",
+    "country",
+]
+ENTERPRISE_ATTRS = ["employeeNumber", "costCenter", "organization", "division", "department", "manager"]
 MANAGER_ATTRS = ["value", "$ref", "displayName"]
 GROUP_ATTRS = ["displayName", "externalId", "members"]
 MEMBER_ATTRS = ["value", "display", "type", "$ref"]

@@ -144,6 +144,17 @@ class Store:
         with self.engine.begin() as c:
             return [_user_row(r) for r in c.execute(q.order_by(users.c.created, users.c.id))]
 
+    def page_users(self, source: str, offset: int, limit: int) -> list[Row]:
+        q = (
+            select(users)
+            .where(users.c.source == source, users.c.deleted_at.is_(None))
+            .order_by(users.c.created, users.c.id)
+            .offset(offset)
+            .limit(limit)
+        )
+        with self.engine.begin() as c:
+            return [_user_row(r) for r in c.execute(q)]
+
     def count_users(self, source: str) -> int:
         with self.engine.begin() as c:
             q = select(func.count()).where(users.c.source == source, users.c.deleted_at.is_(None))
