@@ -27,9 +27,16 @@ def write_config(where: Path) -> Path:
     """The example BPO with IdP-driven rules and two sources: Entra feeds acme and globex, Okta acme only."""
     shutil.copytree(EXAMPLE / "certs", where / "certs", dirs_exist_ok=True)
     text = (EXAMPLE / "tenants.yaml").read_text()
-    text = text.replace("      - client: ACME\n      - idp_group: ACME-Agents\n", "      - idp_group: ACME-Agents\n")
-    text = text.replace("      - client: GLOBEX\n", "      - idp_group: GLOBEX-Agents\n      - department: Globex\n")
-    text = text.replace("      - client: INITECH\n        site: [MNL, CEB]          # one of\n", "      - department: Initech\n")
+    text = text.replace(
+        "      - client: ACME\n      - idp_group: ACME-Agents\n", "      - idp_group: ACME-Agents\n"
+    )
+    text = text.replace(
+        "      - client: GLOBEX\n", "      - idp_group: GLOBEX-Agents\n      - department: Globex\n"
+    )
+    text = text.replace(
+        "      - client: INITECH\n        site: [MNL, CEB]          # one of\n",
+        "      - department: Initech\n",
+    )
     (where / "okta.token").write_text(OKTA_TOKEN + "\n")
     text += (
         "\nsources:\n"
@@ -44,7 +51,9 @@ def write_config(where: Path) -> Path:
 
 def genesys_client(emu: RunningEmulator, rate_limit: int = 100_000) -> GenesysClient:
     return GenesysClient(
-        resolve_target(emu.base_url), [Credentials.of(emu.client_id, emu.client_secret)], rate_limit=rate_limit
+        resolve_target(emu.base_url),
+        [Credentials.of(emu.client_id, emu.client_secret)],
+        rate_limit=rate_limit,
     )
 
 

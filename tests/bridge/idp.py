@@ -67,10 +67,16 @@ class EntraClient(_Client):
         probe = str(uuid.uuid4())
         r = _ok(self.http.get("/Users", params={"filter": f'userName eq "{probe}"'}))
         assert r.status_code == 200 and r.json()["totalResults"] == 0 and r.json()["Resources"] == []
-        r = _ok(self.http.get("/Groups", params={"excludedAttributes": "members", "filter": f'displayName eq "{probe}"'}))
+        r = _ok(
+            self.http.get(
+                "/Groups", params={"excludedAttributes": "members", "filter": f'displayName eq "{probe}"'}
+            )
+        )
         assert r.json()["totalResults"] == 0
 
-    def provision(self, upn: str, given: str, family: str, *, department: str | None = None, nick: str = "") -> str:
+    def provision(
+        self, upn: str, given: str, family: str, *, department: str | None = None, nick: str = ""
+    ) -> str:
         """Match by userName, else create; the id Entra caches."""
         hits = self.find("Users", "userName", upn)
         if hits:
@@ -103,8 +109,12 @@ class EntraClient(_Client):
             "display": "displayName",
         }
         if self.compliant:
-            return self.patch("Users", uid, [{"op": "replace", "value": {paths[k]: v for k, v in changes.items()}}])
-        return self.patch("Users", uid, [{"op": "Replace", "path": paths[k], "value": v} for k, v in changes.items()])
+            return self.patch(
+                "Users", uid, [{"op": "replace", "value": {paths[k]: v for k, v in changes.items()}}]
+            )
+        return self.patch(
+            "Users", uid, [{"op": "Replace", "path": paths[k], "value": v} for k, v in changes.items()]
+        )
 
     def set_active(self, uid: str, active: bool) -> httpx.Response:
         value: Any = active if self.compliant else ("True" if active else "False")
@@ -119,18 +129,30 @@ class EntraClient(_Client):
         if hits:
             assert "members" not in hits[0]
             return hits[0]["id"]
-        body = {"schemas": [GROUP, "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"],
-                "externalId": str(uuid.uuid4()), "displayName": name, "meta": {"resourceType": "Group"}}
+        body = {
+            "schemas": [GROUP, "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"],
+            "externalId": str(uuid.uuid4()),
+            "displayName": name,
+            "meta": {"resourceType": "Group"},
+        }
         return _ok(self.http.post("/Groups", json=body)).json()["id"]
 
     def add_members(self, gid: str, *uids: str) -> httpx.Response:
         op = "add" if self.compliant else "Add"
-        return self.patch("Groups", gid, [{"op": op, "path": "members", "value": [{"$ref": None, "value": u} for u in uids]}])
+        return self.patch(
+            "Groups",
+            gid,
+            [{"op": op, "path": "members", "value": [{"$ref": None, "value": u} for u in uids]}],
+        )
 
     def remove_members(self, gid: str, *uids: str) -> httpx.Response:
         if self.compliant:
-            return self.patch("Groups", gid, [{"op": "remove", "path": f'members[value eq "{u}"]'} for u in uids])
-        return self.patch("Groups", gid, [{"op": "Remove", "path": "members", "value": [{"value": u} for u in uids]}])
+            return self.patch(
+                "Groups", gid, [{"op": "remove", "path": f'members[value eq "{u}"]'} for u in uids]
+            )
+        return self.patch(
+            "Groups", gid, [{"op": "Remove", "path": "members", "value": [{"value": u} for u in uids]}]
+        )
 
 
 class OktaClient(_Client):
@@ -184,9 +206,13 @@ class OktaClient(_Client):
 
     def push_group(self, name: str) -> str:
         hits = self.find("Groups", "displayName", name, startIndex=1, count=100)
-        gid = hits[0]["id"] if hits else _ok(
-            self.http.post("/Groups", json={"schemas": [GROUP], "displayName": name, "members": []})
-        ).json()["id"]
+        gid = (
+            hits[0]["id"]
+            if hits
+            else _ok(
+                self.http.post("/Groups", json={"schemas": [GROUP], "displayName": name, "members": []})
+            ).json()["id"]
+        )
         self.group_names[gid] = name
         return gid
 

@@ -29,7 +29,9 @@ def _get(emu: RunningEmulator, path: str, **params: Any) -> Any:
 
 def divisions(emu: RunningEmulator) -> dict[str, str]:
     """division id → name."""
-    return {d["id"]: d["name"] for d in _get(emu, "/api/v2/authorization/divisions", pageSize=500)["entities"]}
+    return {
+        d["id"]: d["name"] for d in _get(emu, "/api/v2/authorization/divisions", pageSize=500)["entities"]
+    }
 
 
 def user(emu: RunningEmulator, email: str) -> dict[str, Any] | None:
@@ -64,4 +66,6 @@ def access_history(emu: RunningEmulator, email: str) -> list[set[str]]:
     if u is None:
         return []
     names = divisions(emu)
-    return [{names.get(d, d) for d in e.get("access", [])} & set(TENANT_DIVISIONS) for e in emu.timeline(u["id"])]
+    return [
+        {names.get(d, d) for d in e.get("access", [])} & set(TENANT_DIVISIONS) for e in emu.timeline(u["id"])
+    ]

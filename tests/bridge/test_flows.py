@@ -12,7 +12,9 @@ from .idp import EntraClient, OktaClient
 from .org import access_history, tenant_access, user, wait_idle
 
 
-def test_entra_joiner_gets_exactly_its_tenant(emu: RunningEmulator, serve: RunningBridge, entra: EntraClient) -> None:
+def test_entra_joiner_gets_exactly_its_tenant(
+    emu: RunningEmulator, serve: RunningBridge, entra: EntraClient
+) -> None:
     entra.test_connection()
     uid = entra.provision("nina.joiner@bpo.example", "Nina", "Joiner")
     gid = entra.group("ACME-Agents")
@@ -30,7 +32,9 @@ def _never_two(emu: RunningEmulator, email: str) -> None:
     assert all(len(a) <= 1 for a in history), history
 
 
-def _joined(entra: EntraClient, serve: RunningBridge, email: str, group: str = "ACME-Agents") -> tuple[str, str]:
+def _joined(
+    entra: EntraClient, serve: RunningBridge, email: str, group: str = "ACME-Agents"
+) -> tuple[str, str]:
     uid = entra.provision(email, "Mo", "Ver")
     gid = entra.group(group)
     assert entra.add_members(gid, uid).status_code == 204
@@ -46,7 +50,9 @@ def _move(entra: EntraClient, uid: str, old: str, new: str, add_first: bool, gap
         assert step().status_code == 204
 
 
-def test_group_move_add_first_then_remove(emu: RunningEmulator, serve: RunningBridge, entra: EntraClient) -> None:
+def test_group_move_add_first_then_remove(
+    emu: RunningEmulator, serve: RunningBridge, entra: EntraClient
+) -> None:
     uid, acme = _joined(entra, serve, "mo.addfirst@bpo.example")
     assert tenant_access(emu, "mo.addfirst@bpo.example") == {"Acme Insurance"}
     _move(entra, uid, acme, entra.group("GLOBEX-Agents"), add_first=True, gap=0.4)
@@ -56,7 +62,9 @@ def test_group_move_add_first_then_remove(emu: RunningEmulator, serve: RunningBr
     _never_two(emu, "mo.addfirst@bpo.example")
 
 
-def test_group_move_remove_first_then_add(emu: RunningEmulator, serve: RunningBridge, entra: EntraClient) -> None:
+def test_group_move_remove_first_then_add(
+    emu: RunningEmulator, serve: RunningBridge, entra: EntraClient
+) -> None:
     uid, acme = _joined(entra, serve, "mo.removefirst@bpo.example")
     _move(entra, uid, acme, entra.group("GLOBEX-Agents"), add_first=False, gap=0.4)
     wait_idle(serve)

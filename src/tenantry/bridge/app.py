@@ -50,6 +50,10 @@ def _resource_types(request: Request, source: str) -> list[dict[str, Any]]:
     return out
 
 
+async def search_all(_request: Request, _bridge: Bridge, _source: str) -> Response:
+    raise ScimError(501, "searching several resource types at once is not supported; use /Users/.search")
+
+
 async def service_provider_config(request: Request, _bridge: Bridge, _source: str) -> Response:
     config = ServiceProviderConfig(
         patch=Patch(supported=True),
@@ -168,22 +172,33 @@ def _metrics() -> Any | None:
     return make_asgi_app()
 
 
+async def _not_found(_request: Request, _exc: Exception) -> Response:
+    return error(ScimError(404, "no such endpoint (SCIM lives at /scim/v2/<source>/Users and /Groups)"))
+
+
+async def _not_allowed(request: Request, _exc: Exception) -> Response:
+    return error(ScimError(405, f"{request.method} is not supported here"))
+
+
 def _scim_routes() -> list[Route]:
     r = "/scim/v2/{source}"
     u, g = users, groups
     table = [
         ("/Users", "GET", "User", u.list_users),
         ("/Users", "POST", "User", u.create_user),
+        ("/Users/.search", "POST", "User", u.search_users),
         ("/Users/{id}", "GET", "User", u.get_user),
         ("/Users/{id}", "PUT", "User", u.replace_user),
         ("/Users/{id}", "PATCH", "User", u.patch_user),
         ("/Users/{id}", "DELETE", "User", u.delete_user),
         ("/Groups", "GET", "Group", g.list_groups),
         ("/Groups", "POST", "Group", g.create_group),
+        ("/Groups/.search", "POST", "Group", g.search_groups),
         ("/Groups/{id}", "GET", "Group", g.get_group),
         ("/Groups/{id}", "PUT", "Group", g.replace_group),
         ("/Groups/{id}", "PATCH", "Group", g.patch_group),
         ("/Groups/{id}", "DELETE", "Group", g.delete_group),
+        ("/.search", "POST", "Config", search_all),
         ("/ServiceProviderConfig", "GET", "Config", service_provider_config),
         ("/ResourceTypes", "GET", "Config", resource_types),
         ("/ResourceTypes/{id}", "GET", "Config", resource_types),
@@ -216,7 +231,11 @@ def make_app(
     metrics = _metrics()
     if metrics is not None:
         routes.append(Mount("/metrics", app=metrics))
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={404: _not_found, 405: _not_allowed},
+    )
     app.state.bridge = bridge
     app.state.body_limit = body_limit
     app.state.admin_digest = token_hash(admin_token) if admin_token else None

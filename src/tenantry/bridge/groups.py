@@ -24,7 +24,9 @@ from tenantry.bridge.web import (
     list_response,
     meta,
     paging,
+    query,
     scim,
+    search_body,
 )
 
 
@@ -49,7 +51,7 @@ def _found(bridge: Bridge, source: str, gid: str) -> Row:
 
 async def list_groups(request: Request, bridge: Bridge, source: str) -> Response:
     start, count = paging(request)
-    raw = request.query_params.get("filter")
+    raw = query(request).get("filter")
     node = filters.parse(raw) if raw else None
     term = filters.index_term(node) if node is not None else None
     rows = bridge.store.find_groups(source, *term) if term else bridge.store.find_groups(source)
@@ -68,14 +70,21 @@ async def get_group(request: Request, bridge: Bridge, source: str) -> Response:
     return scim(_render(request, bridge, source, [row])[0], headers={"ETag": etag(row)})
 
 
-def _members(bridge: Bridge, source: str, data: dict[str, Any]) -> list[str]:
-    wanted = list(dict.fromkeys(m["value"] for m in data.get("members") or []))
-    known = {r.id for r in bridge.store.find_users(source, ids=wanted)} if wanted else set()
-    return [u for u in wanted if u in known]
+def _members(bridge: Bridge, source: str, data: dict[str, Any]) -> dict[str, str | None]:
+    """user id → display as sent, for the members that are users of this source (others ignored)."""
+    wanted = {m["value"]: m.get("display") for m in data.get("members") or []}
+    known = {r.id for r in bridge.store.find_users(source, ids=list(wanted))} if wanted else set()
+    return {u: d for u, d in wanted.items() if u in known}
 
 
 def _admit(
-    bridge: Bridge, source: str, gid: str | None, name: str, before: set[str], after: list[str], renamed: bool
+    bridge: Bridge,
+    source: str,
+    gid: str | None,
+    name: str,
+    before: set[str],
+    after: dict[str, str | None],
+    renamed: bool,
 ) -> set[str]:
     """Check the people whose group names change; their emails, to reconcile."""
     affected = sorted(before | set(after)) if renamed else sorted(before ^ set(after))
@@ -145,3 +154,9 @@ async def delete_group(request: Request, bridge: Bridge, source: str) -> Respons
     bridge.store.delete_group(source, row.id)
     bridge.touched(mapping.email_of(r.data) for r in rows)
     return Response(status_code=204)
+
+
+async def search_groups(request: Request, bridge: Bridge, source: str) -> Response:
+    """POST /Groups/.search: the listing with its parameters in the body."""
+    request.state.search = await search_body(request)
+    return await list_groups(request, bridge, source)

@@ -209,7 +209,7 @@ def clean_group(body: Any) -> dict[str, Any]:
             bad = [m for m in members if not isinstance(m.get("value"), str) or not m["value"]]
             if bad:
                 raise ScimError(400, "every member needs a value (the user's id)", "invalidValue")
-            out[key] = [{"value": m["value"]} for m in members]
+            out[key] = [{k: m[k] for k in ("value", "display") if m.get(k)} for m in members]
         else:
             out[key] = value
     return out
@@ -277,7 +277,8 @@ def render_group(
     excluded: list[str] | None = None,
 ) -> dict[str, Any]:
     body = {"schemas": [CORE_GROUP], **data, "id": meta["id"], "meta": meta["meta"]}
-    body["members"] = members
+    users = meta["meta"]["location"].rsplit("/Groups/", 1)[0] + "/Users/"
+    body["members"] = [{**m, "$ref": users + m["value"], "type": "User"} for m in members]
     out = Group.model_validate(body).model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE)
     out.setdefault("members", [])
     return _select(out, attributes, excluded)

@@ -1,4 +1,4 @@
-"""Run the bridge: in the foreground (`tenantry serve`), or in a thread on a free port (tests, bench, demo)."""
+"""Run the bridge: in the foreground (`tenantry serve`) or in a thread on a free port (tests, bench)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,9 @@ class RunningBridge:
         return f"{self.base_url}/scim/v2/{source}"
 
 
-def uvicorn_config(app: Starlette, *, proxy_headers: bool = True, log_level: str = "warning") -> uvicorn.Config:
+def uvicorn_config(
+    app: Starlette, *, proxy_headers: bool = True, log_level: str = "warning"
+) -> uvicorn.Config:
     return uvicorn.Config(
         app,
         lifespan="on",

@@ -168,7 +168,7 @@ class Store:
         return (r.source, _user_row(r)) if r else None
 
     # ---- groups -----------------------------------------------------------------------------
-    def create_group(self, source: str, data: dict[str, Any], member_ids: list[str]) -> Row:
+    def create_group(self, source: str, data: dict[str, Any], member_ids: dict[str, str | None]) -> Row:
         now, gid = time.time(), uuid.uuid4().hex
         with self.engine.begin() as c:
             self._group_conflict(c, source, data["displayName"], None)
@@ -199,7 +199,7 @@ class Store:
         return _group_row(r) if r else None
 
     def replace_group(
-        self, source: str, gid: str, data: dict[str, Any], member_ids: list[str], version: int
+        self, source: str, gid: str, data: dict[str, Any], member_ids: dict[str, str | None], version: int
     ) -> Row:
         with self.engine.begin() as c:
             self._group_conflict(c, source, data["displayName"], gid)
@@ -235,29 +235,42 @@ class Store:
 
     # ---- memberships ------------------------------------------------------------------------
     @staticmethod
-    def _set_members(c: Connection, source: str, gid: str, member_ids: list[str]) -> None:
+    def _set_members(c: Connection, source: str, gid: str, member_ids: dict[str, str | None]) -> None:
+        """The group's members become `member_ids` (user id → display as sent, or None)."""
         have = {
-            r.user_id
+            r.user_id: r.display
             for r in c.execute(
-                select(members.c.user_id).where(members.c.source == source, members.c.group_id == gid)
+                select(members.c.user_id, members.c.display).where(
+                    members.c.source == source, members.c.group_id == gid
+                )
             )
         }
         want = set(member_ids)
-        gone = have - want
+        gone = set(have) - want
+        changed = [u for u in want & set(have) if member_ids[u] is not None and member_ids[u] != have[u]]
+        for u in changed:
+            c.execute(
+                update(members)
+                .where(members.c.source == source, members.c.group_id == gid, members.c.user_id == u)
+                .values(display=member_ids[u])
+            )
         if gone:
             c.execute(
                 delete(members).where(
                     members.c.source == source, members.c.group_id == gid, members.c.user_id.in_(gone)
                 )
             )
-        new = [{"source": source, "group_id": gid, "user_id": u} for u in sorted(want - have)]
+        new = [
+            {"source": source, "group_id": gid, "user_id": u, "display": member_ids[u]}
+            for u in sorted(want - set(have))
+        ]
         if new:
             c.execute(insert(members), new)
 
     def members_of(self, source: str, gids: list[str]) -> dict[str, list[dict[str, str]]]:
-        """group id → [{value, display}] (display: the member's userName)."""
+        """group id → [{value, display}] (display: as the IdP sent it, else the member's userName)."""
         q = (
-            select(members.c.group_id, users.c.id, users.c.data)
+            select(members.c.group_id, members.c.display, users.c.id, users.c.data)
             .join(users, and_(users.c.source == members.c.source, users.c.id == members.c.user_id))
             .where(members.c.source == source, members.c.group_id.in_(gids))
             .order_by(users.c.created, users.c.id)
@@ -265,7 +278,8 @@ class Store:
         out: dict[str, list[dict[str, str]]] = {g: [] for g in gids}
         with self.engine.begin() as c:
             for r in c.execute(q):
-                out[r.group_id].append({"value": r.id, "display": json.loads(r.data).get("userName", "")})
+                display = r.display or json.loads(r.data).get("userName", "")
+                out[r.group_id].append({"value": r.id, "display": display})
         return out
 
     def groups_of(self, source: str, uids: list[str]) -> dict[str, list[dict[str, str]]]:

@@ -45,6 +45,7 @@ members = Table(
     Column("source", String(64), primary_key=True),
     Column("group_id", String(40), primary_key=True),
     Column("user_id", String(40), primary_key=True),
+    Column("display", String(400)),  # as the IdP sent it; the member's userName when it sent none
     Index("ix_bridge_members_user", "source", "user_id"),
 )
 

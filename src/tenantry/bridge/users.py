@@ -21,7 +21,9 @@ from tenantry.bridge.web import (
     list_response,
     meta,
     paging,
+    query,
     scim,
+    search_body,
 )
 
 
@@ -55,7 +57,7 @@ def _group_names(bridge: Bridge, source: str, uid: str) -> frozenset[str]:
 
 async def list_users(request: Request, bridge: Bridge, source: str) -> Response:
     start, count = paging(request)
-    raw = request.query_params.get("filter")
+    raw = query(request).get("filter")
     if not raw:
         total = bridge.store.count_users(source)
         rows = bridge.store.page_users(source, start - 1, count)
@@ -121,3 +123,9 @@ async def delete_user(request: Request, bridge: Bridge, source: str) -> Response
     bridge.store.delete_user(source, row.id)
     bridge.touched([mapping.email_of(row.data)], urgent=True)
     return Response(status_code=204)
+
+
+async def search_users(request: Request, bridge: Bridge, source: str) -> Response:
+    """POST /Users/.search: the listing with its parameters in the body."""
+    request.state.search = await search_body(request)
+    return await list_users(request, bridge, source)

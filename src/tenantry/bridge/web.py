@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -70,7 +70,7 @@ def endpoint(resource: str, fn: Handler) -> Callable[[Request], Awaitable[Respon
             response = await fn(request, bridge, name)
         except ScimError as exc:
             response = error(exc)
-        if request.method != "GET":
+        if request.method != "GET" and not request.url.path.endswith("/.search"):
             outcome = (
                 "ok" if response.status_code < 400 else json.loads(bytes(response.body)).get("detail", "")
             )
@@ -124,9 +124,28 @@ def check_if_match(request: Request, row: Row) -> None:
         raise ScimError(412, f"the resource is at version {etag(row)}, not {wanted}")
 
 
+def query(request: Request) -> Mapping[str, str]:
+    """The query parameters, or a POST /.search body's (RFC 7644 §3.4.3) when there is one."""
+    return getattr(request.state, "search", None) or request.query_params
+
+
+async def search_body(request: Request) -> dict[str, str]:
+    body = await json_body(request)
+    if not isinstance(body, dict):
+        raise ScimError(400, "a search body is a SearchRequest object", "invalidSyntax")
+    out = {}
+    for key in ("filter", "startIndex", "count", "attributes", "excludedAttributes"):
+        value = next((v for k, v in body.items() if k.lower() == key.lower()), None)
+        if isinstance(value, list):
+            value = ",".join(map(str, value))
+        if value is not None:
+            out[key] = str(value)
+    return out
+
+
 def attr_params(request: Request) -> tuple[list[str] | None, list[str] | None]:
     def split(name: str) -> list[str] | None:
-        raw = request.query_params.get(name)
+        raw = query(request).get(name)
         return [a.strip() for a in raw.split(",") if a.strip()] if raw else None
 
     return split("attributes"), split("excludedAttributes")
@@ -135,8 +154,8 @@ def attr_params(request: Request) -> tuple[list[str] | None, list[str] | None]:
 def paging(request: Request) -> tuple[int, int]:
     """(startIndex ≥ 1, count within 0..MAX_COUNT); integers as RFC 7644 §3.4.2.4 says."""
     try:
-        start = int(request.query_params.get("startIndex", "1"))
-        count = int(request.query_params.get("count", "100"))
+        start = int(query(request).get("startIndex", "1"))
+        count = int(query(request).get("count", "100"))
     except ValueError:
         raise ScimError(400, "startIndex and count must be integers", "invalidValue") from None
     return max(start, 1), min(max(count, 0), MAX_COUNT)

@@ -49,6 +49,7 @@ def upgrade() -> None:
         sa.Column("source", sa.String(64), primary_key=True),
         sa.Column("group_id", sa.String(40), primary_key=True),
         sa.Column("user_id", sa.String(40), primary_key=True),
+        sa.Column("display", sa.String(400)),
     )
     op.create_index("ix_bridge_members_user", "bridge_members", ["source", "user_id"])
     op.create_table(
