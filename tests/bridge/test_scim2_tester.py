@@ -1,4 +1,4 @@
-"""scim2-tester (python-scim), the RFC 7643/7644 checker, against the bridge over real HTTP: every check passes."""
+"""scim2-tester (python-scim), the RFC 7643/7644 checker, against the bridge over HTTP: every check passes."""
 
 from __future__ import annotations
 

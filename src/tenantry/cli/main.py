@@ -26,9 +26,12 @@ def _mount() -> None:
     """Commands that live in their own modules."""
     from tenantry.cli.audit import audit_command
     from tenantry.cli.doctor import doctor_command
+    from tenantry.cli.serve import reconcile_command, serve_command
 
     app.command("doctor")(doctor_command)
     app.command("audit")(audit_command)
+    app.command("serve")(serve_command)
+    app.command("reconcile")(reconcile_command)
 
 
 _mount()

@@ -31,7 +31,9 @@ out = Console()
 err = Console(stderr=True, soft_wrap=True)
 
 ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="tenants.yaml")]
-PeopleOpt = Annotated[Path | None, typer.Option("--people", help="People feed: CSV or JSON lines.")]
+PeopleOpt = Annotated[
+    Path | None, typer.Option("--people", help="People feed: CSV or JSON lines, or scim:<source>.")
+]
 ProfileOpt = Annotated[str | None, typer.Option("--profile", "-p", help="Named Genesys profile.")]
 TargetOpt = Annotated[str | None, typer.Option("--target", help="Region, domain or base URL.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
@@ -48,12 +50,18 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _inputs(config: Path | None, people: Path | None) -> tuple[config_mod.Config, list]:
+def _inputs(
+    config: Path | None, people: Path | None, journal: str | None = None
+) -> tuple[config_mod.Config, list]:
     if config is None:
         raise InputError([config_mod.Problem("tenantry", None, "--config", "tenants.yaml is required")])
     cfg = config_mod.load(config)
     if people is None:
         raise InputError([config_mod.Problem("tenantry", None, "--people", "a people feed is required")])
+    if str(people).startswith("scim:"):  # a SCIM source of `tenantry serve` as the feed
+        from tenantry.bridge.feed import scim_people
+
+        return cfg, scim_people(cfg, str(people), journal)
     return cfg, people_mod.load(people)
 
 
@@ -72,7 +80,7 @@ def plan_command(
 ) -> None:
     """Show what apply would change, per tenant, in the order it would run."""
     try:
-        cfg, persons = _inputs(config, people)
+        cfg, persons = _inputs(config, people, journal)
         jr = svc.journal_for(cfg, journal)
 
         async def go() -> Plan:
@@ -196,7 +204,7 @@ async def _apply(o: ApplyOptions) -> svc.Outcome:
     run_id = None
     cfg = config_mod.load(o.config) if o.config else None
     if o.plan_file is None:
-        cfg, persons = _inputs(o.config, o.people)
+        cfg, persons = _inputs(o.config, o.people, o.journal)
     async with client_for(settings_for(cfg, o.profile, o.target)) as client:
         snap = await snapshot_with_progress(client, err)
         if o.plan_file is not None:
