@@ -100,14 +100,9 @@ def run(
             for i in range(round_start, min(count, round_start + concurrency))
         ]
         errors: list[BaseException] = []
-
-        def play(seq: Sequence) -> None:
-            try:
-                _play(client_factory(scim_url, seq.compliant), seq)
-            except BaseException as exc:  # reported after the round
-                errors.append(exc)
-
-        threads = [threading.Thread(target=play, args=(s,)) for s in seqs]
+        threads = [
+            threading.Thread(target=_guarded, args=(client_factory, scim_url, s, errors)) for s in seqs
+        ]
         for t in threads:
             t.start()
         for t in threads:
@@ -123,6 +118,13 @@ def run(
             if final != seq.expected():
                 mismatches.append(f"{seq.email}: has {sorted(final)}, the IdP says {sorted(seq.expected())}")
     return Outcome(count, violations, mismatches, time.perf_counter() - started)
+
+
+def _guarded(factory: Callable[[str, bool], object], url: str, seq: Sequence, errors: list) -> None:
+    try:
+        _play(factory(url, seq.compliant), seq)
+    except BaseException as exc:  # reported after the round
+        errors.append(exc)
 
 
 def _play(client: object, seq: Sequence) -> None:

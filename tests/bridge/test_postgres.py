@@ -45,8 +45,8 @@ def test_postgres_store_serves_reconciles_and_survives_a_restart(
     assert {"bridge_users", "bridge_groups", "bridge_members", "bridge_requests"} <= tables
     assert version == ("0001",) and changes[0] >= 5
     again = Journal(pg_url)
-    with in_thread(make_app(Bridge(cfg, again, genesys_client(emu), settle=0.5))) as serve:
-        with EntraClient(serve.scim_url("entra")) as entra:
-            assert [g["display"] for g in entra.get_user(uid)["groups"]] == ["GLOBEX-Agents"]
-            assert entra.find("Users", "userName", email)[0]["id"] == uid
+    app = make_app(Bridge(cfg, again, genesys_client(emu), settle=0.5))
+    with in_thread(app) as serve, EntraClient(serve.scim_url("entra")) as entra:
+        assert [g["display"] for g in entra.get_user(uid)["groups"]] == ["GLOBEX-Agents"]
+        assert entra.find("Users", "userName", email)[0]["id"] == uid
     again.close()
