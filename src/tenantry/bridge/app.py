@@ -116,6 +116,7 @@ async def healthz(request: Request) -> Response:
             },
             "queue": {
                 "pending": bridge.queue.pending,
+                "idle": bridge.queue.idle,
                 "runs": bridge.queue.runs,
                 "failures": bridge.queue.failures,
             },

@@ -25,6 +25,7 @@ from tenantry.bridge.web import (
     meta,
     paging,
     query,
+    rewrite,
     scim,
     search_body,
 )
@@ -115,7 +116,7 @@ async def create_group(request: Request, bridge: Bridge, source: str) -> Respons
     return scim(body, 201, {"ETag": etag(row), "Location": body["meta"]["location"]})
 
 
-async def _change(bridge: Bridge, source: str, row: Row, data: dict[str, Any]) -> Row:
+def _change(bridge: Bridge, source: str, row: Row, data: dict[str, Any]) -> Row:
     data = validate_group(data)
     before = {m["value"] for m in bridge.store.members_of(source, [row.id])[row.id]}
     ids = _members(bridge, source, data)
@@ -127,22 +128,30 @@ async def _change(bridge: Bridge, source: str, row: Row, data: dict[str, Any]) -
 
 
 async def replace_group(request: Request, bridge: Bridge, source: str) -> Response:
-    row = _found(bridge, source, request.path_params["id"])
-    check_if_match(request, row)
+    gid = request.path_params["id"]
+    _found(bridge, source, gid)
     data = clean_group(await json_body(request))
     data.setdefault("members", [])
     request.state.op = f"PUT Group members={len(data['members'])}"
-    new = await _change(bridge, source, row, data)
+    new = rewrite(
+        request, lambda: _found(bridge, source, gid), lambda row: _change(bridge, source, row, data)
+    )
     return scim(_render(request, bridge, source, [new])[0], headers={"ETag": etag(new)})
 
 
+def _patched(bridge: Bridge, source: str, row: Row, ops: list) -> Row:
+    current = {**row.data, "members": bridge.store.members_of(source, [row.id])[row.id]}
+    return _change(bridge, source, row, clean_group(patch.apply(current, ops)))
+
+
 async def patch_group(request: Request, bridge: Bridge, source: str) -> Response:
-    row = _found(bridge, source, request.path_params["id"])
-    check_if_match(request, row)
+    gid = request.path_params["id"]
+    _found(bridge, source, gid)
     ops = patch.operations(await json_body(request))
     request.state.op = "PATCH Group " + ", ".join(f"{o} {p or '(attributes)'}" for o, p, _ in ops)
-    current = {**row.data, "members": bridge.store.members_of(source, [row.id])[row.id]}
-    new = await _change(bridge, source, row, clean_group(patch.apply(current, ops)))
+    new = rewrite(
+        request, lambda: _found(bridge, source, gid), lambda row: _patched(bridge, source, row, ops)
+    )
     return Response(status_code=204, headers={"ETag": etag(new)})
 
 

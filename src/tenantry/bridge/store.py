@@ -30,6 +30,13 @@ from tenantry.inputs.people import Person
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+class StaleWrite(ScimError):
+    """Someone wrote the resource since it was read (optimistic concurrency)."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(412, f"the {kind} changed since it was read; retry")
+
+
 @dataclass(frozen=True)
 class Row:
     id: str
@@ -111,7 +118,7 @@ class Store:
                 .values(version=version + 1, **self._cols(data))
             )
             if res.rowcount != 1:
-                raise ScimError(412, "the user changed since it was read; retry", None)
+                raise StaleWrite("user")
         got = self.get_user(source, uid)
         assert got is not None
         return got
@@ -209,7 +216,7 @@ class Store:
                 .values(version=version + 1, **self._gcols(data))
             )
             if res.rowcount != 1:
-                raise ScimError(412, "the group changed since it was read; retry", None)
+                raise StaleWrite("group")
             self._set_members(c, source, gid, member_ids)
         got = self.get_group(source, gid)
         assert got is not None

@@ -22,6 +22,7 @@ from tenantry.bridge.web import (
     meta,
     paging,
     query,
+    rewrite,
     scim,
     search_body,
 )
@@ -91,7 +92,7 @@ async def create_user(request: Request, bridge: Bridge, source: str) -> Response
     return _one(request, bridge, source, row, 201)
 
 
-async def _change(request: Request, bridge: Bridge, source: str, row: Row, data: dict[str, Any]) -> Row:
+def _change(bridge: Bridge, source: str, row: Row, data: dict[str, Any]) -> Row:
     data = validate_user(data)
     _admit(bridge, source, row.id, data, _group_names(bridge, source, row.id))
     new = bridge.store.replace_user(source, row.id, data, row.version)
@@ -101,20 +102,27 @@ async def _change(request: Request, bridge: Bridge, source: str, row: Row, data:
 
 
 async def replace_user(request: Request, bridge: Bridge, source: str) -> Response:
-    row = _found(bridge, source, request.path_params["id"])
-    check_if_match(request, row)
+    _found(bridge, source, request.path_params["id"])
     data = clean_user(await json_body(request))
     request.state.op = f"PUT User active={data.get('active', True)}"
-    return _one(request, bridge, source, await _change(request, bridge, source, row, data))
+    row = rewrite(
+        request,
+        lambda: _found(bridge, source, request.path_params["id"]),
+        lambda row: _change(bridge, source, row, data),
+    )
+    return _one(request, bridge, source, row)
 
 
 async def patch_user(request: Request, bridge: Bridge, source: str) -> Response:
-    row = _found(bridge, source, request.path_params["id"])
-    check_if_match(request, row)
+    _found(bridge, source, request.path_params["id"])
     ops = patch.operations(await json_body(request))
     request.state.op = "PATCH User " + ", ".join(f"{o} {p or '(attributes)'}" for o, p, _ in ops)
-    data = clean_user(patch.apply(row.data, ops))
-    return _one(request, bridge, source, await _change(request, bridge, source, row, data))
+    row = rewrite(
+        request,
+        lambda: _found(bridge, source, request.path_params["id"]),
+        lambda row: _change(bridge, source, row, clean_user(patch.apply(row.data, ops))),
+    )
+    return _one(request, bridge, source, row)
 
 
 async def delete_user(request: Request, bridge: Bridge, source: str) -> Response:

@@ -14,7 +14,7 @@ from starlette.responses import Response
 from tenantry.bridge.schema import LIST_RESPONSE, ScimError, error_body
 from tenantry.bridge.security import read_body, retry_after
 from tenantry.bridge.service import Bridge
-from tenantry.bridge.store import Row
+from tenantry.bridge.store import Row, StaleWrite
 
 log = logging.getLogger("tenantry.bridge")
 SCIM_JSON = "application/scim+json"
@@ -141,6 +141,20 @@ async def search_body(request: Request) -> dict[str, str]:
         if value is not None:
             out[key] = str(value)
     return out
+
+
+def rewrite(request: Request, read: Callable[[], Row], write: Callable[[Row], Row]) -> Row:
+    """Read, check If-Match, modify, write. Without If-Match, a write that lost a race with another
+    request (two PATCHes on one group at once) is redone on a fresh read instead of failing."""
+    for _ in range(8):
+        row = read()
+        check_if_match(request, row)
+        try:
+            return write(row)
+        except StaleWrite:
+            if request.headers.get("if-match"):
+                raise
+    raise ScimError(409, "the resource keeps changing under this request; retry", "mutability")
 
 
 def attr_params(request: Request) -> tuple[list[str] | None, list[str] | None]:
