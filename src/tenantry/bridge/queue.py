@@ -21,7 +21,15 @@ Work = Callable[[set[str], dict[str, float]], Awaitable[None]]
 
 
 class ReconcileQueue:
-    def __init__(self, work: Work, *, settle: float = 2.0, max_wait: float = 10.0) -> None:
+    def __init__(
+        self,
+        work: Work,
+        *,
+        settle: float = 2.0,
+        max_wait: float = 10.0,
+        retries: int = 3,
+        backoff: float = 5.0,
+    ) -> None:
         self.work = work
         self.settle = settle
         self.max_wait = max(max_wait, settle)
@@ -34,6 +42,8 @@ class ReconcileQueue:
         self._task: asyncio.Task[None] | None = None
         self.runs = 0
         self.failures = 0
+        self.retries, self.backoff = retries, backoff
+        self._attempts: dict[str, int] = {}
 
     def touch(self, emails: Iterable[str], *, urgent: bool = False) -> None:
         now = time.monotonic()
@@ -95,6 +105,23 @@ class ReconcileQueue:
             self.runs += 1
             try:
                 await self.work(batch, first)
-            except Exception:  # a failed reconcile must not stop the queue; the next change retries
+            except Exception:  # a failed reconcile must not stop the queue: retried with a backoff
                 self.failures += 1
                 log.exception("reconcile of %d people failed", len(batch))
+                self._retry(batch, first)
+            else:
+                for e in batch:
+                    self._attempts.pop(e, None)
+
+    def _retry(self, batch: set[str], first: dict[str, float]) -> None:
+        now = time.monotonic()
+        for e in batch:
+            n = self._attempts[e] = self._attempts.get(e, 0) + 1
+            if n > self.retries:
+                self._attempts.pop(e, None)
+                log.error(
+                    "giving up on one person after %d attempts; the next change or full reconcile retries", n
+                )
+                continue
+            self._since.setdefault(e, (now, first.get(e, time.time())))
+            self._due[e] = min(self._due.get(e, now + self.backoff * n), now + self.backoff * n)

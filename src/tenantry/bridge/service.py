@@ -148,11 +148,12 @@ class Bridge:
             return
         world = [p for p in people if p.email not in conflicted]
         outcome = await self.reconcile(scope, world)
+        if not outcome.ok:
+            raise RuntimeError(f"the reconcile of {len(scope)} people did not converge")  # the queue retries
         done = time.time()
-        if outcome.ok:
-            for e in scope:
-                if e in since:
-                    self.latency.add(done - since[e])
+        for e in scope:
+            if e in since:
+                self.latency.add(done - since[e])
 
     async def reconcile(self, emails: set[str], people: list[Person] | None = None) -> svc.Outcome:
         people = people if people is not None else self.people()

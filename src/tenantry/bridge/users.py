@@ -26,6 +26,7 @@ from tenantry.bridge.web import (
     scim,
     search_body,
 )
+from tenantry.inputs.people import EMAIL
 
 
 def _render(request: Request, bridge: Bridge, source: str, rows: list[Row]) -> list[dict[str, Any]]:
@@ -77,6 +78,9 @@ async def get_user(request: Request, bridge: Bridge, source: str) -> Response:
 
 
 def _admit(bridge: Bridge, source: str, uid: str, data: dict[str, Any], groups: frozenset[str]) -> None:
+    email = mapping.email_of(data)
+    if email and not EMAIL.match(email):
+        raise ScimError(400, "the user's work email (or userName) is not a valid address", "invalidValue")
     p = mapping.person(source, uid, data, groups)
     if p is not None:
         bridge.check_feed(source, [p])
