@@ -92,6 +92,12 @@ class OrgIndex:
         by_email = snap.user_by_email()
         await asyncio.gather(*(self._person(snap, e.lower(), by_email) for e in emails))
 
+    async def reread(self, emails: Iterable[str]) -> None:
+        """Read these people again (user, groups, grants) before planning them."""
+        snap = await self.snapshot()
+        by_email = snap.user_by_email()
+        await asyncio.gather(*(self._person(snap, e.lower(), by_email) for e in emails))
+
     @staticmethod
     def _queue_members(snap: Snapshot, queue_name: str, emails: list[str], add: bool) -> None:
         by_email = snap.user_by_email()

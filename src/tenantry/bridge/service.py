@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from tenantry.bridge.index import OrgIndex
 from tenantry.bridge.queue import ReconcileQueue
+from tenantry.bridge.replicas import people_locked
 from tenantry.bridge.schema import ScimError
 from tenantry.bridge.security import RateLimiter
 from tenantry.bridge.store import Store
@@ -91,6 +92,7 @@ class Bridge:
         settle: float = 2.0,
         index_every: float = 600.0,
         sources: dict[str, Source] | None = None,
+        replicas: bool = False,
     ) -> None:
         self.config = config
         self.journal = journal
@@ -103,6 +105,8 @@ class Bridge:
         self.last_outcome: svc.Outcome | None = None
         self.waiting: dict[str, str] = {}  # email → why its reconcile waits (two tenants at once)
         self._tasks: list[asyncio.Task[None]] = []
+        # several serve replicas on one PostgreSQL store: per-person locks, batches to `tenantry worker`s
+        self.replicas = replicas and journal.is_postgres
 
     # ---- the rules ----------------------------------------------------------------------------
     def tenants_of(self, p: Person) -> list[str]:
@@ -136,18 +140,23 @@ class Bridge:
     def touched(self, emails: Iterable[str], *, urgent: bool = False) -> None:
         self.queue.touch({e.lower() for e in emails if e}, urgent=urgent)
 
-    async def _work(self, emails: set[str], since: dict[str, float]) -> None:
+    def split(self, emails: set[str]) -> tuple[set[str], list[Person]]:
+        """(who can be reconciled now, the world the rules see). A person the rules put in two
+        tenants (mid-move: added to the new IdP group before removed from the old) waits in the
+        current single tenant for the IdP's next change, and is left out of the world meanwhile."""
         people = self.people()
         conflicted = {p.email for p in people if p.active and len(self.tenants_of(p)) > 1}
-        for e in emails & conflicted:  # mid-move (add before remove): keep the current single tenant
+        for e in emails & conflicted:
             self.waiting[e] = "matches two tenants; waiting for the IdP's next change"
         for e in emails - conflicted:
             self.waiting.pop(e, None)
-        scope = emails - conflicted
+        return emails - conflicted, [p for p in people if p.email not in conflicted]
+
+    async def _work(self, emails: set[str], since: dict[str, float]) -> None:
+        scope, _world = self.split(emails)
         if not scope:
             return
-        world = [p for p in people if p.email not in conflicted]
-        outcome = await self.reconcile(scope, world)
+        outcome = await self.reconcile(scope)
         if not outcome.ok:
             raise RuntimeError(f"the reconcile of {len(scope)} people did not converge")  # the queue retries
         done = time.time()
@@ -155,8 +164,16 @@ class Bridge:
             if e in since:
                 self.latency.add(done - since[e])
 
-    async def reconcile(self, emails: set[str], people: list[Person] | None = None) -> svc.Outcome:
-        people = people if people is not None else self.people()
+    async def reconcile(self, emails: set[str]) -> svc.Outcome:
+        """Converge these people from their whole current state in the store."""
+        if not self.replicas:
+            return await self._reconcile(emails)
+        async with people_locked(self.journal.url, emails):
+            await self.index.reread(emails)  # another replica may have reconciled them meanwhile
+            return await self._reconcile(emails)  # the store as it is once the lock is ours
+
+    async def _reconcile(self, emails: set[str]) -> svc.Outcome:
+        emails, people = self.split(emails)
         snap = await self.index.snapshot()
         try:
             outcome = await svc.reconcile_indexed(
@@ -168,6 +185,7 @@ class Bridge:
                 snap=snap,
                 feed="scim",
                 verify=lambda plan, moved: self._verify(plan, emails, moved),
+                local_worker=not self.replicas,
             )
         except Exception:
             self.index.invalidate()

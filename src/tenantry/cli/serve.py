@@ -56,6 +56,13 @@ def serve_command(
     full_every: Annotated[str | None, typer.Option("--full-every", help="Full reconcile, e.g. 1h.")] = None,
     index_every: Annotated[str, typer.Option("--index-every", help="Re-read the whole org index.")] = "10m",
     body_limit: Annotated[int, typer.Option(help="Largest request body, in bytes.")] = 1_048_576,
+    replicas: Annotated[
+        bool,
+        typer.Option(
+            "--replicas/--single",
+            help="PostgreSQL journal only: one of several serve replicas; batches go to `tenantry worker`s.",
+        ),
+    ] = False,
     admin_token_env: Annotated[
         str | None, typer.Option(help="Environment variable holding the token for POST /admin/…")
     ] = None,
@@ -86,7 +93,11 @@ def serve_command(
         sources = sources_of(cfg)  # every token present before anything else is opened
         client = client_for(settings_for(cfg, profile, target))
         jr = svc.journal_for(cfg, journal)
-        bridge = Bridge(cfg, jr, client, settle=timings[0], index_every=timings[1], sources=sources)
+        if replicas and not jr.is_postgres:
+            raise InputError([Problem("tenantry serve", None, "--replicas", "needs a postgresql:// journal")])
+        bridge = Bridge(
+            cfg, jr, client, settle=timings[0], index_every=timings[1], sources=sources, replicas=replicas
+        )
     except InputError as exc:
         raise _fail(str(exc)) from None
     except ConfigError as exc:

@@ -256,6 +256,7 @@ async def reconcile_indexed(
     snap: Snapshot,
     feed: str = "reconcile",
     verify: Verifier | None = None,
+    local_worker: bool = True,
 ) -> Outcome:
     """`reconcile` against a snapshot the caller keeps fresh (the SCIM bridge's org index).
 
@@ -265,7 +266,14 @@ async def reconcile_indexed(
     """
     plan = plan_people(config, people, snap, journal, feed=feed, only=emails)
     outcome = await apply_plan(
-        plan, client, snap, journal, config=config, allow_mass_revoke=True, verify_movers=False
+        plan,
+        client,
+        snap,
+        journal,
+        config=config,
+        allow_mass_revoke=True,
+        verify_movers=False,
+        local_worker=local_worker,
     )
     if verify is not None and outcome.result is not None and outcome.result.ok:
         outcome.wrong = await verify(plan, moved_people(plan))
