@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import time
 
+import httpx
+
 from genesys_emulator import RunningEmulator
 from tenantry.bridge.server import RunningBridge
 
@@ -195,3 +197,21 @@ def test_okta_may_not_feed_globex_nothing_is_stored_nor_applied(
     wait_idle(serve)
     assert user(emu, email) is None
     assert tenant_access(emu, "ok.user@bpo.example") == set()
+
+
+def test_full_reconcile_on_demand_removes_drift(
+    emu: RunningEmulator, serve: RunningBridge, entra: EntraClient
+) -> None:
+    email = "dri.ft@bpo.example"
+    _joined(entra, serve, email)
+    h = {"Authorization": f"Bearer {emu.token()}"}
+    groups = emu.admin.get("/api/v2/groups", params={"pageSize": 100}, headers=h).json()["entities"]
+    globex = next(g for g in groups if g["name"] == "Globex Telecom Agents")
+    version = emu.admin.get(f"/api/v2/groups/{globex['id']}", headers=h).json()["version"]
+    body = {"memberIds": [user(emu, email)["id"]], "version": version}
+    emu.admin.post(f"/api/v2/groups/{globex['id']}/members", json=body, headers=h).raise_for_status()
+    assert tenant_access(emu, email) == {"Acme Insurance", "Globex Telecom"}  # someone widened it by hand
+    admin = {"Authorization": "Bearer admin-secret"}
+    r = httpx.post(f"{serve.base_url}/admin/reconcile", json={"all": True}, headers=admin, timeout=120)
+    assert r.status_code == 200 and r.json()["ok"] is True
+    assert tenant_access(emu, email) == {"Acme Insurance"}
