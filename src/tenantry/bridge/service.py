@@ -200,6 +200,8 @@ class Bridge:
         return outcome
 
     async def _verify(self, plan: Plan, emails: set[str], moved: dict[str, str]) -> list[str]:
+        if not plan.batches:
+            return []  # nothing changed: the index is as fresh as it was
         await self.index.after(plan, emails)
         if not moved:
             return []
