@@ -144,14 +144,33 @@ def _patched(bridge: Bridge, source: str, row: Row, ops: list) -> Row:
     return _change(bridge, source, row, clean_group(patch.apply(current, ops)))
 
 
+def _delta(bridge: Bridge, source: str, row: Row, delta: tuple[dict[str, str | None], set[str]]) -> Row:
+    """Only some members in or out: read and check just those people."""
+    added, removed = delta
+    known = {r.id for r in bridge.store.find_users(source, ids=list(added))} if added else set()
+    add = {u: d for u, d in added.items() if u in known}
+    current = bridge.store.member_ids(source, row.id, set(add) | removed)
+    joining = {u: d for u, d in add.items() if u not in current}
+    leaving = removed & current
+    emails = _admit(bridge, source, row.id, row.data["displayName"], leaving, joining, False)
+    new = bridge.store.change_members(source, row.id, add, removed, row.version)
+    bridge.touched(emails)
+    return new
+
+
 async def patch_group(request: Request, bridge: Bridge, source: str) -> Response:
     gid = request.path_params["id"]
     _found(bridge, source, gid)
     ops = patch.operations(await json_body(request))
     request.state.op = "PATCH Group " + ", ".join(f"{o} {p or '(attributes)'}" for o, p, _ in ops)
-    new = rewrite(
-        request, lambda: _found(bridge, source, gid), lambda row: _patched(bridge, source, row, ops)
-    )
+
+    def write(row: Row) -> Row:
+        delta = patch.member_delta(ops)
+        if delta is not None and delta[2] in (None, row.data.get("displayName")):
+            return _delta(bridge, source, row, delta[:2])
+        return _patched(bridge, source, row, ops)
+
+    new = rewrite(request, lambda: _found(bridge, source, gid), write)
     return Response(status_code=204, headers={"ETag": etag(new)})
 
 

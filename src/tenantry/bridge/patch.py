@@ -185,3 +185,57 @@ def _value_path(res: dict[str, Any], op: str, node: ValuePath, value: Any) -> No
         elif isinstance(value, dict):
             i.update({canon_sub(k): v for k, v in value.items()})
     where[key] = items
+
+
+def _member_id(node: Any) -> str | None:
+    """The id in `members[value eq "…"]`."""
+    if isinstance(node, ValuePath) and node.attr_path.attr.lower() == "members" and not node.sub_attr:
+        f = node.val_filter
+        if isinstance(f, Comparison) and f.op.value == "eq" and f.attr_path.attr.lower() == "value":
+            return str(f.value)
+    return None
+
+
+def member_delta(
+    ops: list[tuple[str, str | None, Any]],
+) -> tuple[dict[str, str | None], set[str], str | None] | None:
+    """(added id → display, removed ids, displayName given or None) when a group PATCH only adds and
+    removes members (Entra's Add/Remove, Okta's with its `{id, displayName}` replace), so it can be
+    applied without reading every member; None for anything else (the general path)."""
+    added: dict[str, str | None] = {}
+    removed: set[str] = set()
+    name = None
+    for op, path, value in ops:
+        low = (path or "").strip().lower()
+        if op in ("add", "remove") and low == "members" and isinstance(value, list) and value:
+            items = [
+                v for v in value if isinstance(v, dict) and isinstance(v.get("value"), str) and v["value"]
+            ]
+            if len(items) != len(value):
+                return None
+            for v in items:
+                if op == "add":
+                    removed.discard(v["value"])
+                    added[v["value"]] = v.get("display")
+                else:
+                    added.pop(v["value"], None)
+                    removed.add(v["value"])
+        elif op == "remove" and low.startswith("members["):
+            try:
+                uid = _member_id(Path(path).ast)
+            except Exception:
+                return None
+            if uid is None:
+                return None
+            added.pop(uid, None)
+            removed.add(uid)
+        elif op == "replace" and path is None and isinstance(value, dict):
+            keys = {k.lower() for k in value}
+            if not keys <= {"id", "displayname"} or not isinstance(value.get("displayName", ""), str):
+                return None
+            name = next((v for k, v in value.items() if k.lower() == "displayname"), name)
+        elif op == "replace" and low == "displayname" and isinstance(value, str):
+            name = value
+        else:
+            return None
+    return added, removed, name
