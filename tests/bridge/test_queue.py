@@ -56,3 +56,17 @@ async def test_a_failed_reconcile_is_retried_then_given_up() -> None:
     await q.drained(5)
     assert len(calls) == 4  # the first attempt and three retries
     await q.stop()
+
+
+async def test_a_large_backlog_goes_in_slices() -> None:
+    sizes: list[int] = []
+
+    async def work(batch: set[str], _since: dict[str, float]) -> None:
+        sizes.append(len(batch))
+
+    q = ReconcileQueue(work, settle=0.05, max_batch=40)
+    q.start()
+    q.touch([f"p{i}@x.example" for i in range(100)])
+    await q.drained(5)
+    assert sizes == [40, 40, 20]
+    await q.stop()

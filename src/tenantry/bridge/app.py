@@ -143,7 +143,7 @@ async def admin(request: Request) -> Response:
         return error(ScimError(401, "missing or wrong admin token"))
     bridge: Bridge = request.app.state.bridge
     if request.path_params["action"] == "refresh":
-        await bridge.index.refresh()
+        await bridge.refresh_index()
         return JSONResponse({"refreshed": True})
     body = await request.json()
     if body.get("all"):

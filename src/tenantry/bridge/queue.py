@@ -29,6 +29,7 @@ class ReconcileQueue:
         max_wait: float = 10.0,
         retries: int = 3,
         backoff: float = 5.0,
+        max_batch: int = 500,
     ) -> None:
         self.work = work
         self.settle = settle
@@ -42,7 +43,7 @@ class ReconcileQueue:
         self._task: asyncio.Task[None] | None = None
         self.runs = 0
         self.failures = 0
-        self.retries, self.backoff = retries, backoff
+        self.retries, self.backoff, self.max_batch = retries, backoff, max_batch
         self._attempts: dict[str, int] = {}
 
     def touch(self, emails: Iterable[str], *, urgent: bool = False) -> None:
@@ -97,7 +98,8 @@ class ReconcileQueue:
                     await asyncio.wait_for(self._wake.wait(), wait)
                 continue
             now = time.monotonic()
-            batch = {e for e, d in self._due.items() if d <= now}
+            due = sorted((d, e) for e, d in self._due.items() if d <= now)
+            batch = {e for _d, e in due[: self.max_batch]}  # an initial cycle goes in slices
             first = {e: self._since.pop(e)[1] for e in batch if e in self._since}
             for e in batch:
                 self._due.pop(e, None)

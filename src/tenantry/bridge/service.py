@@ -105,6 +105,7 @@ class Bridge:
         self.last_outcome: svc.Outcome | None = None
         self.waiting: dict[str, str] = {}  # email → why its reconcile waits (two tenants at once)
         self._tasks: list[asyncio.Task[None]] = []
+        self._busy = asyncio.Lock()
         # several serve replicas on one PostgreSQL store: per-person locks, batches to `tenantry worker`s
         self.replicas = replicas and journal.is_postgres
 
@@ -173,31 +174,36 @@ class Bridge:
             return await self._reconcile(emails)  # the store as it is once the lock is ours
 
     async def _reconcile(self, emails: set[str]) -> svc.Outcome:
-        emails, people = self.split(emails)
-        snap = await self.index.snapshot()
-        try:
-            outcome = await svc.reconcile_indexed(
-                self.config,
-                people,
-                emails,
-                self.client,
-                self.journal,
-                snap=snap,
-                feed="scim",
-                verify=lambda plan, moved: self._verify(plan, emails, moved),
-                local_worker=not self.replicas,
-            )
-        except Exception:
-            self.index.invalidate()
-            raise
+        async with self._busy:  # one reconcile or index refresh at a time in this process
+            emails, people = self.split(emails)
+            snap = await self.index.snapshot()
+            try:
+                outcome = await svc.reconcile_indexed(
+                    self.config,
+                    people,
+                    emails,
+                    self.client,
+                    self.journal,
+                    snap=snap,
+                    feed="scim",
+                    verify=lambda plan, moved: self._verify(plan, emails, moved),
+                    local_worker=not self.replicas,
+                )
+            except Exception:
+                self.index.invalidate()
+                raise
         if outcome.result is not None and not outcome.result.ok:
             self.index.invalidate()
         self.last_outcome = outcome
         if not outcome.ok:
-            log.warning(
-                "reconcile of %d people: %s", len(emails), "; ".join(outcome.wrong) or "failed batches"
-            )
+            log.warning("reconcile of %d people did not converge", len(emails))
+            log.debug("reconcile of %s: %s", sorted(emails), "; ".join(outcome.wrong) or "failed batches")
         return outcome
+
+    async def refresh_index(self) -> None:
+        """The whole org index, read again now (never under a running reconcile)."""
+        async with self._busy:
+            await self.index.refresh()
 
     async def _verify(self, plan: Plan, emails: set[str], moved: dict[str, str]) -> list[str]:
         if not plan.batches:
@@ -216,7 +222,7 @@ class Bridge:
 
     async def full_reconcile(self) -> svc.Outcome:
         """Every person the sources know, from a fresh full snapshot: catches drift."""
-        await self.index.refresh()
+        await self.refresh_index()
         return await self.reconcile({p.email for p in self.people()})
 
     # ---- lifecycle ------------------------------------------------------------------------------
@@ -230,7 +236,7 @@ class Bridge:
         while True:
             await asyncio.sleep(self.index.max_age)
             try:
-                await self.index.refresh()
+                await self.refresh_index()
             except Exception:
                 log.exception("org index refresh failed")
 
