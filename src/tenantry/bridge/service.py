@@ -154,14 +154,11 @@ class Bridge:
         return emails - conflicted, [p for p in people if p.email not in conflicted]
 
     async def _work(self, emails: set[str], since: dict[str, float]) -> None:
-        scope, _world = self.split(emails)
-        if not scope:
-            return
-        outcome = await self.reconcile(scope)
+        outcome = await self.reconcile(emails)
         if not outcome.ok:
-            raise RuntimeError(f"the reconcile of {len(scope)} people did not converge")  # the queue retries
+            raise RuntimeError(f"the reconcile of {len(emails)} people did not converge")  # the queue retries
         done = time.time()
-        for e in scope:
+        for e in emails - set(self.waiting):
             if e in since:
                 self.latency.add(done - since[e])
 
