@@ -119,6 +119,9 @@ def main() -> None:
         queues = [q for q, v in org["queues"].items() if v["division"] == division]
         tenants.add_row(division, str(users), ", ".join(groups), ", ".join(queues))
     console.print(tenants)
+    from tenantry.bridge.demo import chapter  # the SCIM bridge: an IdP pushes to `tenantry serve`
+
+    chapter(console)
     console.print(f"[green]demo complete[/] in {time.perf_counter() - start:.0f} s")
 
 

@@ -21,7 +21,9 @@ from tenantry.errors import InputError, Problem
 WIDE = 200
 
 ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="tenants.yaml: the tenants as code.")]
-PeopleOpt = Annotated[Path | None, typer.Option("--people", help="People feed: CSV or JSON lines.")]
+PeopleOpt = Annotated[
+    Path | None, typer.Option("--people", help="People feed: CSV or JSON lines, or scim:<source>.")
+]
 ProfileOpt = Annotated[str | None, typer.Option("--profile", "-p", help="Named Genesys profile.")]
 TargetOpt = Annotated[str | None, typer.Option("--target", help="Region, domain or base URL.")]
 JsonOpt = Annotated[

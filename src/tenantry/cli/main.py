@@ -55,6 +55,7 @@ def _mount() -> None:
     from tenantry.cli.doctor import doctor_command
     from tenantry.cli.explain import explain_command
     from tenantry.cli.import_org import import_command
+    from tenantry.cli.serve import serve_command
     from tenantry.cli.tenants_list import tenants_command
     from tenantry.cli.validate import validate_command
 
@@ -80,6 +81,7 @@ def _mount() -> None:
     from tenantry.cli.sso import sso_app
 
     app.add_typer(sso_app, name="sso")
+    app.command("serve")(serve_command)
 
 
 _mount()

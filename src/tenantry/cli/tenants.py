@@ -35,7 +35,7 @@ from tenantry.cli.events import LogFormatOpt, MetricsFileOpt, observed
 from tenantry.cli.render import print_plan, print_result
 from tenantry.cli.render_plan import blast_radius
 from tenantry.config import tenants as config_mod
-from tenantry.errors import InputError
+from tenantry.errors import InputError, Problem
 from tenantry.events.runtime import for_run
 from tenantry.execution.journal import Journal
 from tenantry.genesys import ConfigError, GenesysError
@@ -58,9 +58,16 @@ class Declined(Exception):
     """The operator answered no: nothing was applied."""
 
 
-def _inputs(config: Path | None, people: Path | None) -> tuple[config_mod.Config, list]:
+def _inputs(
+    config: Path | None, people: Path | None, journal: str | None = None
+) -> tuple[config_mod.Config, list]:
     cfg = config_mod.load(required(config, "--config", "tenants.yaml"))
-    return cfg, people_mod.load(required(people, "--people", "a people feed"))
+    feed = required(people, "--people", "a people feed")
+    if str(feed).startswith("scim:"):  # a SCIM source of `tenantry serve` as the feed
+        from tenantry.bridge.feed import scim_people
+
+        return cfg, scim_people(cfg, str(feed), journal)
+    return cfg, people_mod.load(feed)
 
 
 def _guarded(io: Io, work):
@@ -100,7 +107,7 @@ def plan_command(
         raise io.fail(f"cannot write {output}: folder {output.parent} does not exist")
 
     def work() -> Plan:
-        cfg, persons = _inputs(config, people)
+        cfg, persons = _inputs(config, people, journal)
         jr = svc.journal_for(cfg, journal)
 
         async def go() -> Plan:
@@ -255,7 +262,7 @@ async def _apply(o: ApplyOptions, io: Io) -> svc.Outcome:
     cfg = config_mod.load(o.config) if o.config else None
     persons: list = []
     if o.plan_file is None:
-        cfg, persons = _inputs(o.config, o.people)
+        cfg, persons = _inputs(o.config, o.people, o.journal)
     async with client_for(settings_for(cfg, o.profile, o.target)) as client:
         snap = await snapshot_with_progress(client, io.err)
         if o.plan_file is not None:
@@ -368,7 +375,11 @@ def reconcile_command(
     io = Io(wide, as_json)
 
     def work() -> svc.Outcome:
-        cfg, persons = _inputs(config, people)
+        if people is None:  # no feed: what the SCIM sources of `tenantry serve` say
+            cfg = config_mod.load(required(config, "--config", "tenants.yaml"))
+            persons = _sources_people(cfg, emails, journal)
+        else:
+            cfg, persons = _inputs(config, people, journal)
         jr = svc.journal_for(cfg, journal)
 
         async def go() -> svc.Outcome:
@@ -382,6 +393,26 @@ def reconcile_command(
     if not as_json:
         print_plan(io.out, outcome.plan, full=True, verbose=verbose)
     _report(io, outcome)
+
+
+WHO = "tenantry reconcile"
+
+
+def _sources_people(cfg: config_mod.Config, emails: list[str], journal: str | None) -> list:
+    from tenantry.bridge.feed import all_sources_people
+
+    if not cfg.sources:
+        raise InputError(
+            [Problem("tenantry reconcile", None, "--people", "give a feed (no sources: in tenants.yaml)")]
+        )
+    persons = all_sources_people(cfg, journal)
+    known = {p.email for p in persons}
+    unknown = [e for e in emails if e.lower() not in known]
+    if unknown:
+        raise InputError(
+            [Problem("tenantry reconcile", None, "EMAIL", f"{unknown[0]} is not known to any source")]
+        )
+    return persons
 
 
 def worker_command(

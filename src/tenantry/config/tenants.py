@@ -7,6 +7,7 @@ its membership rules select, and BPO staff explicitly allowed in. See examples/b
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -253,10 +254,41 @@ class EventsSettings(Strict):
     webhooks: list[WebhookSpec] = Field(default_factory=list)
 
 
+SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+class SourceSpec(Strict):
+    """An IdP pushing SCIM to `tenantry serve` at /scim/v2/<name>: its bearer token comes from an
+    environment variable or a file (never from tenants.yaml itself), and it may feed only `tenants`."""
+
+    kind: Literal["entra", "okta", "generic"] = "generic"
+    token_env: str | None = None
+    token_file: str | None = None
+    tenants: Annotated[list[str], Field(min_length=1)]
+    rate_limit: str = Field("50/1s", pattern=r"^\d+/\d+(\.\d+)?s$")
+
+    @model_validator(mode="after")
+    def _one_token(self) -> SourceSpec:
+        if (self.token_env is None) == (self.token_file is None):
+            raise ValueError("give exactly one of token_env, token_file")
+        return self
+
+    def token(self, base: Path) -> str | None:
+        """The bearer token, or None when its variable or file is missing or empty."""
+        if self.token_env is not None:
+            return os.environ.get(self.token_env) or None
+        path = base / str(self.token_file)
+        try:
+            return path.read_text().strip() or None
+        except OSError:
+            return None
+
+
 class Config(Strict):
     org: OrgSettings = Field(default_factory=lambda: OrgSettings())
     events: EventsSettings = Field(default_factory=EventsSettings)
     tenants: Annotated[dict[str, TenantSpec], Field(min_length=1)]
+    sources: dict[str, SourceSpec] = Field(default_factory=dict)
     _source: str = PrivateAttr(default="tenants.yaml")
     _doc: Any = PrivateAttr(default=None)
 
@@ -304,6 +336,12 @@ class Config(Strict):
                 unique("oauth client", c.name, f"tenants.{key}.oauth_clients.{i}")
         if any(t.division.casefold() == self.org.home_division.casefold() for t in self.tenants.values()):
             raise ValueError("a tenant's division cannot be the home division")
+        for name, src in self.sources.items():
+            if not SOURCE_NAME.match(name):
+                raise ValueError(f"sources.{name}: a source name is lower-case letters, digits and dashes")
+            for i, t in enumerate(src.tenants):
+                if t not in self.tenants:
+                    raise ValueError(f"sources.{name}.tenants.{i}: {t!r} is not a tenant of this file")
         return self
 
 
@@ -361,7 +399,7 @@ def _line_of(node: Any, loc: tuple[Any, ...]) -> int | None:
 
 
 SECRETS_DIR = "tenantry-secrets"
-_CROSS = re.compile(r"^(?:Value error, )?(tenants\.[\w.\-]+): (.*)$", re.S)
+_CROSS = re.compile(r"^(?:Value error, )?((?:tenants|sources)\.[\w.\-]+): (.*)$", re.S)
 
 
 def load(path: str | Path, *, certificates: bool = True) -> Config:
