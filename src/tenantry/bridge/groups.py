@@ -57,7 +57,7 @@ async def list_groups(request: Request, bridge: Bridge, source: str) -> Response
     term = filters.index_term(node) if node is not None else None
     rows = bridge.store.find_groups(source, *term) if term else bridge.store.find_groups(source)
     if node is not None:
-        mentions = "members" in raw.lower()
+        mentions = "members" in (raw or "").lower()
         held = bridge.store.members_of(source, [r.id for r in rows]) if mentions else {}
         rows = [
             r for r in rows if filters.matches(node, {**r.data, "id": r.id, "members": held.get(r.id, [])})

@@ -134,7 +134,7 @@ class OrgIndex:
             snap.user_grants[uid] = held
         else:
             snap.user_grants.pop(uid, None)
-        self._set_groups(snap, uid, {str(g["id"]) for g in (u.groups or []) if g.get("id")})
+        self._set_groups(snap, uid, {str(g["id"]) for g in (getattr(u, "groups", None) or []) if g.get("id")})
 
     @staticmethod
     def _set_groups(snap: Snapshot, uid: str, wanted: set[str]) -> None:

@@ -45,7 +45,7 @@ def in_thread(app: Starlette, *, host: str = "127.0.0.1", port: int = 0) -> Iter
     sock.bind((host, port))
     sock.listen(1024)
     server = uvicorn.Server(uvicorn_config(app, log_level="error"))
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    server.install_signal_handlers = lambda: None  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

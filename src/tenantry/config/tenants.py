@@ -339,9 +339,9 @@ class Config(Strict):
         for name, src in self.sources.items():
             if not SOURCE_NAME.match(name):
                 raise ValueError(f"sources.{name}: a source name is lower-case letters, digits and dashes")
-            for i, t in enumerate(src.tenants):
-                if t not in self.tenants:
-                    raise ValueError(f"sources.{name}.tenants.{i}: {t!r} is not a tenant of this file")
+            for i, tkey in enumerate(src.tenants):
+                if tkey not in self.tenants:
+                    raise ValueError(f"sources.{name}.tenants.{i}: {tkey!r} is not a tenant of this file")
         return self
 
 

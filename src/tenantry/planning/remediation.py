@@ -131,9 +131,9 @@ class _Fixes:
         for g in sorted(self.s.user_grants.get(uid, ())):
             pair = [role_name.get(g.role_id, g.role_id), div_name.get(g.division_id, g.division_id)]
             self.add("revoke", "user.grants.remove", email, pair, f.tenant)
-        for g in self.s.groups.values():
-            if uid in g.member_ids:
-                self.add("revoke", "group.members.remove", g.name, email, f.tenant)
+        for grp in self.s.groups.values():
+            if uid in grp.member_ids:
+                self.add("revoke", "group.members.remove", grp.name, email, f.tenant)
         for q in self.s.queues.values():
             if uid in q.member_ids:
                 self.add("revoke", "queue.members.remove", q.name, email, f.tenant)
