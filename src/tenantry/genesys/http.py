@@ -305,8 +305,10 @@ class GenesysClient:
         """POST a new object without ever making a duplicate.
 
         When an attempt ends without a clear answer (timeout, reset, 5xx, 429), the object may or
-        may not exist; `lookup` (by the natural key: email, name, externalId) decides, and only
-        if it finds nothing is the create sent again.
+        may not exist; `lookup` (by the natural key: email, name, externalId) decides, looking
+        again with backoff while the platform's index lags, and only if it still finds nothing
+        is the create sent again. A 409 after an unclear attempt (our own attempt made it) is
+        looked up the same way before it is raised.
         """
         attempt = 0
         uncertain = False
@@ -322,9 +324,9 @@ class GenesysClient:
                 uncertain, error, reason = True, exc, "unknown-outcome"
             except ConflictError as exc:
                 if not uncertain:
-                    raise
+                    raise  # a real conflict, not our own earlier attempt: the caller decides
                 error, reason = exc, "409-after-unknown"
-            found = await lookup()
+            found = await self.look_patiently(lookup)
             if found is not None:
                 self.metrics.record_retry("POST", template, f"found-after-{reason}")
                 self.remember_created(found.get("id"))
@@ -333,6 +335,24 @@ class GenesysClient:
                 raise error
             self.metrics.record_retry("POST", template, reason)
             await asyncio.sleep(self.retry.backoff(attempt))
+
+    async def look_patiently(
+        self, lookup: Callable[[], Awaitable[dict[str, Any] | None]]
+    ) -> dict[str, Any] | None:
+        """Look an object up by its natural key, again with backoff while it is not found.
+
+        Listings and search lag behind a create: right after an unclear create (or a 409 saying
+        the object exists) one miss proves nothing. Keeps looking for `retry.index_lag` seconds."""
+        deadline = self._clock() + self.retry.index_lag
+        attempt = 0
+        while True:
+            attempt += 1
+            found = await lookup()
+            if found is not None or self._clock() >= deadline:
+                return found
+            self.metrics.record_retry("LOOKUP", "natural key", "index-lag")
+            pause = min(self.retry.index_lag_step * 2 ** (attempt - 1), 1.0)
+            await asyncio.sleep(min(pause, max(0.0, deadline - self._clock())))
 
     async def update_versioned(
         self,
@@ -361,6 +381,20 @@ class GenesysClient:
                 await asyncio.sleep(self.retry.backoff(attempt))
         assert error is not None
         raise error
+
+    async def retry_conflicts(self, action: Callable[[], Awaitable[T]], *, template: str) -> T:
+        """Run `action` again after a version conflict (409, or the 400 form) on a call that names
+        no version itself (member removal, group and user delete): the platform checks one
+        internally, and a concurrent change makes it answer as if ours were stale."""
+        for attempt in range(1, self.retry.conflict_attempts + 1):
+            try:
+                return await action()
+            except ConflictError:
+                if attempt >= self.retry.conflict_attempts:
+                    raise
+                self.metrics.record_retry("VERSIONED", template, "409")
+                await asyncio.sleep(self.retry.backoff(attempt))
+        raise AssertionError("unreachable")
 
 
 def _fill(template: str, path: Mapping[str, str] | None) -> str:

@@ -1,0 +1,216 @@
+"""The client survives what the real platform does (issue 12), over real HTTP.
+
+Each test scripts the platform's real answer (tests/genesys/realhttp.py serves it on a socket)
+and would fail against a client that assumed the emulator's kinder behaviour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tenantry.genesys import Credentials, GenesysClient, RetryPolicy, api, resolve_target
+
+from .conftest import SECRET, FakePlatform, body_of, error, ok
+from .realhttp import serving
+
+MISMATCH = "The version supplied (3) does not match the current version (4)."
+
+
+@pytest.fixture
+def platform() -> Iterator[tuple[FakePlatform, str]]:
+    fake = FakePlatform()
+    with serving(fake.handle) as base:
+        yield fake, base
+
+
+def client_for(base: str, **policy: Any) -> GenesysClient:
+    policy = {"base_delay": 0.001, "max_delay": 0.01, "index_lag": 0.0, **policy}
+    return GenesysClient(resolve_target(base), [Credentials.of("c", SECRET)], retry=RetryPolicy(**policy))
+
+
+def stale_once(then: httpx.Response) -> Any:
+    """The platform's 400 form of a version conflict once, then `then`."""
+    answers = [error(400, "bad.request", MISMATCH)]
+    return lambda request: answers.pop() if answers else then
+
+
+async def test_version_conflict_as_400_is_retried_on_member_removal_and_deletes(platform) -> None:
+    fake, base = platform
+    fake.route("DELETE", "/api/v2/groups/g1/members")(stale_once(ok(status=202)))
+    fake.route("DELETE", "/api/v2/groups/g1")(stale_once(ok(status=200)))
+    fake.route("DELETE", "/api/v2/users/u1")(stale_once(ok(status=200)))
+    async with client_for(base) as client:
+        await api.groups.remove_group_members(client, "g1", ["u1", "u2"])
+        assert await api.groups.delete_group(client, "g1") is True
+        assert await api.users.delete_user(client, "u1") is True
+    for path in ("/api/v2/groups/g1/members", "/api/v2/groups/g1", "/api/v2/users/u1"):
+        assert fake.calls("DELETE", path) == 2
+
+
+async def test_version_conflict_as_400_rereads_the_version_on_patch_put_and_member_add(platform) -> None:
+    fake, base = platform
+    user = {"id": "u1", "name": "Ann", "state": "active", "version": 3}
+    group = {"id": "g1", "name": "G", "type": "official", "version": 3}
+
+    def versioned(obj: dict, writes_fields: bool) -> Any:
+        def handler(request: httpx.Request) -> httpx.Response:
+            body = body_of(request)
+            if obj["version"] == 3:  # someone else wrote meanwhile
+                obj["version"] = 4
+            if body["version"] != obj["version"]:
+                return error(400, "bad.request", MISMATCH)
+            if writes_fields:
+                obj.update({k: v for k, v in body.items() if k not in ("version", "memberIds")})
+            obj["version"] += 1
+            return ok(dict(obj))
+
+        return handler
+
+    fake.route("GET", "/api/v2/users/u1")(lambda r: ok(dict(user)))
+    fake.route("PATCH", "/api/v2/users/u1")(versioned(user, True))
+    fake.route("GET", "/api/v2/groups/g1")(lambda r: ok(dict(group)))
+    fake.route("PUT", "/api/v2/groups/g1")(versioned(group, True))
+    async with client_for(base) as client:
+        assert (await api.users.update_user(client, "u1", title="Lead")).title == "Lead"
+        assert (await api.groups.update_group(client, "g1", description="d")).description == "d"
+        group["version"] = 3
+        fake.route("POST", "/api/v2/groups/g1/members")(versioned(group, False))
+        await api.groups.add_group_members(client, "g1", ["u1"])
+    assert fake.calls("PATCH", "/api/v2/users/u1") == 2
+    assert fake.calls("PUT", "/api/v2/groups/g1") == 2
+    assert fake.calls("POST", "/api/v2/groups/g1/members") == 2
+
+
+async def test_group_put_never_sends_type(platform) -> None:
+    fake, base = platform
+    group = {"id": "g1", "name": "G", "type": "official", "visibility": "members", "version": 1}
+    fake.route("GET", "/api/v2/groups/g1")(lambda r: ok(dict(group)))
+
+    @fake.route("PUT", "/api/v2/groups/g1")
+    def put(request: httpx.Request) -> httpx.Response:
+        body = body_of(request)
+        if "type" in body:  # GroupUpdate has no type: a strict platform refuses it
+            return error(400, "bad.request", "Unrecognized field 'type'")
+        return ok({**group, **body, "version": 2})
+
+    async with client_for(base) as client:
+        assert (await api.groups.update_group(client, "g1", rolesEnabled=True)).version == 2
+
+
+async def test_state_change_is_patched_alone_then_the_other_fields(platform) -> None:
+    fake, base = platform
+    user = {"id": "u1", "name": "Ann", "state": "inactive", "title": "Agent", "version": 1}
+    fake.route("GET", "/api/v2/users/u1")(lambda r: ok(dict(user)))
+    bodies: list[dict] = []
+
+    @fake.route("PATCH", "/api/v2/users/u1")
+    def patch(request: httpx.Request) -> httpx.Response:
+        body = body_of(request)
+        bodies.append(body)
+        if body["version"] != user["version"]:
+            return error(409, "general.conflict", "stale")
+        if "state" in body and body["state"] != user["state"]:
+            user["state"] = body["state"]  # the platform ignores every other field here
+        else:
+            user.update({k: v for k, v in body.items() if k != "version"})
+        user["version"] += 1
+        return ok(dict(user))
+
+    async with client_for(base) as client:
+        done = await api.users.update_user(client, "u1", state="active", name="Ann B", title="Lead")
+    assert (done.state, done.name, done.title) == ("active", "Ann B", "Lead")
+    assert [set(b) - {"version"} for b in bodies] == [{"state"}, {"name", "title"}]
+
+
+def _deleted_user_platform(fake: FakePlatform) -> dict:
+    """A platform where ann@x.example was deleted: her email stays taken, search finds her by
+    state, GET ?state=deleted reads her, and a PATCH of state with the version restores her."""
+    ann = {"id": "u-ann", "name": "Ann", "email": "ann@x.example", "state": "deleted", "version": 7}
+    ann["division"] = {"id": "d-old"}
+
+    @fake.route("POST", "/api/v2/users")
+    def create(request: httpx.Request) -> httpx.Response:
+        if body_of(request)["email"] == ann["email"]:
+            return error(409, "general.conflict", "A user with this email already exists.")
+        return error(500, "unexpected", "only ann in this script")
+
+    @fake.route("POST", "/api/v2/users/search")
+    def search(request: httpx.Request) -> httpx.Response:
+        states = body_of(request)["query"][1]["values"]
+        hits = [dict(ann)] if ann["state"] in states else []
+        return ok({"total": len(hits), "pageCount": 1, "results": hits})
+
+    @fake.route("GET", "/api/v2/users/u-ann")
+    def get(request: httpx.Request) -> httpx.Response:
+        wants_deleted = request.url.params.get("state") == "deleted"
+        if wants_deleted != (ann["state"] == "deleted"):
+            return error(404, "not.found", "no such user")
+        return ok(dict(ann))
+
+    @fake.route("PATCH", "/api/v2/users/u-ann")
+    def patch(request: httpx.Request) -> httpx.Response:
+        body = body_of(request)
+        if body.get("version") != ann["version"]:
+            return error(409, "general.conflict", "stale")
+        if ann["state"] == "deleted" and set(body) != {"state", "version"}:
+            return error(400, "bad.request", "a restore changes the state alone")
+        ann.update({k: v for k, v in body.items() if k != "version"}, version=ann["version"] + 1)
+        return ok(dict(ann))
+
+    @fake.route("POST", "/api/v2/authorization/divisions/d-new/objects/USER")
+    def move(request: httpx.Request) -> httpx.Response:
+        assert body_of(request) == [ann["id"]]
+        ann["division"] = {"id": "d-new"}
+        return ok(status=204)
+
+    return ann
+
+
+async def test_a_deleted_user_is_restored_with_its_id_not_created_again(platform) -> None:
+    fake, base = platform
+    ann = _deleted_user_platform(fake)
+    async with client_for(base) as client:
+        user = await api.users.create_user(
+            client, name="Ann Again", email="ann@x.example", division_id="d-new", title="Lead"
+        )
+    assert (user.id, user.state, user.name, user.title) == ("u-ann", "active", "Ann Again", "Lead")
+    assert user.division and user.division.id == "d-new"
+    assert ann["state"] == "active"
+    assert fake.calls("POST", "/api/v2/users") == 1
+
+
+async def test_lookup_after_an_unclear_create_waits_out_the_index_lag(platform) -> None:
+    fake, base = platform
+    made: list[dict] = []
+    misses = {"left": 3}  # the listing shows the new client only after three looks
+
+    @fake.route("POST", "/api/v2/oauth/clients")
+    def create(request: httpx.Request) -> httpx.Response:
+        made.append({"id": f"oc{len(made)}", "name": body_of(request)["name"], "roleDivisions": []})
+        return error(504, "gateway.timeout", "the write happened, the answer was lost")
+
+    @fake.route("GET", "/api/v2/oauth/clients")
+    def listing(request: httpx.Request) -> httpx.Response:
+        if misses["left"]:
+            misses["left"] -= 1
+            return ok({"entities": [], "total": 0, "pageCount": 1})
+        return ok({"entities": made, "total": len(made), "pageCount": 1})
+
+    fake.route("POST", "/api/v2/oauth/clients/oc0/secret")(lambda r: ok({**made[0], "secret": "fresh"}))
+    async with client_for(base, index_lag=5.0, index_lag_step=0.01) as client:
+        created = await api.oauth_clients.create_oauth_client(client, "Acme Reporting", [])
+    assert created.id == "oc0" and len(made) == 1  # no duplicate client
+    assert fake.calls("GET", "/api/v2/oauth/clients") == 4
+
+
+async def test_408_is_retried(platform) -> None:
+    fake, base = platform
+    answers = [error(408, "request.timeout", "The client did not produce a request in time")]
+    fake.route("GET", "/api/v2/users/u1")(lambda r: answers.pop() if answers else ok({"id": "u1"}))
+    async with client_for(base) as client:
+        assert (await api.users.get_user(client, "u1")).id == "u1"
+    assert fake.calls("GET", "/api/v2/users/u1") == 2
