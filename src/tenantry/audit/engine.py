@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from tenantry.config.tenants import Config
-from tenantry.domain.model import ALL_DIVISIONS, Grant, Role, Snapshot
+from tenantry.domain.model import ALL_DIVISIONS, DEFAULT_ROLE_NAMES, Grant, Role, Snapshot
 from tenantry.domain.tenancy import Tenancy, resolve
 
 SEVERITIES = ("critical", "high", "medium", "low")
@@ -28,7 +28,8 @@ CHANGE_ACTIONS = frozenset({"add", "edit", "delete", "manage", "*"})
 NO_TENANT = "(no tenant)"
 # Granted by the platform in a new user's home division: the roles flagged `default`, and by name
 # for snapshots that do not carry the flag.
-DEFAULT_ROLES = ("employee",)
+DEFAULT_ROLES = DEFAULT_ROLE_NAMES
+PLATFORM_DEFAULT = "platform default"  # the access path of the default role every user is given
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,7 +234,8 @@ def effective_access(snapshot: Snapshot, tenants: Tenancy) -> list[AccessRow]:
         u = users.get(uid)
         name, tenant = (u.email, of_user.get(uid)) if u else (uid, None)
         for r, rn, d, dn, dt, v, c in expand(grants):
-            add(AccessRow("user", uid, name, tenant, r, rn, d, dn, dt, "direct", None, v, c))
+            path = PLATFORM_DEFAULT if snapshot.is_platform_default(Grant(r, d)) else "direct"
+            add(AccessRow("user", uid, name, tenant, r, rn, d, dn, dt, path, None, v, c))
     for gid, g in snapshot.groups.items():
         grants = expand(snapshot.group_grants.get(gid, ()))
         if not grants:
@@ -349,6 +351,9 @@ class _Audit:
         self.active = {uid for uid, u in snapshot.users.items() if u.state == "active"}
         self.groups_of = snapshot.groups_of_user()
         self.admin_perms = {rid: r.admin_permissions for rid, r in snapshot.roles.items()}
+        # the platform's default role (employee, in the home division) is no tenant's doing and
+        # cannot be removed: no rule reports it; effective access lists it as "platform default"
+        self.user_grants = {uid: snapshot.managed_user_grants(uid) for uid in snapshot.user_grants}
 
     # -- references: (snapshot store, the attribute that names the object)
     _STORES = {
@@ -414,7 +419,7 @@ class _Audit:
     def subjects(self) -> Iterator[tuple[str, str, frozenset[Grant]]]:
         """(type, id, grants) of every active user, group and OAuth client that is not an org admin."""
         admins = self.t.org_admins
-        for uid, grants in self.s.user_grants.items():
+        for uid, grants in self.user_grants.items():
             if uid in self.active and uid not in admins:
                 yield "user", uid, grants
         for gid in self.s.groups:
@@ -694,7 +699,7 @@ class _Audit:
         for uid in sorted(self.active):
             if uid in of_user or uid in self.t.org_admins:
                 continue
-            for role_id, div in sorted(self.s.user_grants.get(uid, ())):
+            for role_id, div in sorted(self.user_grants.get(uid, ())):
                 other = of_div.get(div)
                 fact = ("grant", uid, role_id, div)
                 if other is None or fact in self.consumed or self.staff_allows(uid, other):
@@ -737,7 +742,7 @@ class _Audit:
         for uid in sorted(self.s.users):
             if uid in self.active:
                 continue
-            direct = sorted(self.s.user_grants.get(uid, ()))
+            direct = sorted(self.user_grants.get(uid, ()))
             groups = sorted(
                 (
                     self.group(g).name

@@ -17,7 +17,7 @@ from tenantry.planning.plan import GROUP_MEMBERS_PER_CALL, Batch, Plan, TenantSu
 def access_divisions(snap: Snapshot, user_id: str) -> set[str]:
     """Every division a user reaches: its direct grants, its groups' grants, its queues."""
     groups = {g.id for g in snap.groups.values() if user_id in g.member_ids}
-    divs = {g.division_id for g in snap.user_grants.get(user_id, ())}
+    divs = {g.division_id for g in snap.managed_user_grants(user_id)}
     for gid in groups:
         if snap.groups[gid].roles_enabled:
             divs |= {g.division_id for g in snap.group_grants.get(gid, ())}
@@ -112,7 +112,7 @@ def plan_move(config: Config, snap: Snapshot, email: str, tenant: str, person: P
     div = {d.id: d.name for d in snap.divisions.values()}
     direct = sorted(
         [role.get(g.role_id, g.role_id), div.get(g.division_id, g.division_id)]
-        for g in snap.user_grants.get(u.id, ())
+        for g in snap.managed_user_grants(u.id)
         if g.division_id != target.id
     )
     if direct:
