@@ -14,7 +14,9 @@ import pytest
 
 from tenantry.genesys import Credentials, GenesysClient, RetryPolicy, api, resolve_target
 
-from .conftest import SECRET, FakePlatform, body_of, error, ok
+from tenantry.genesys.models import RoleDivision
+
+from .conftest import SECRET, FakePlatform, body_of, emu_client, error, ok
 from .realhttp import serving
 
 MISMATCH = "The version supplied (3) does not match the current version (4)."
@@ -25,6 +27,12 @@ def platform() -> Iterator[tuple[FakePlatform, str]]:
     fake = FakePlatform()
     with serving(fake.handle) as base:
         yield fake, base
+
+
+@pytest.fixture
+def api_http(api: httpx.Client) -> httpx.Client:
+    """The admin's plain HTTP client (tests/conftest.py `api`), for what tenantry never does."""
+    return api
 
 
 def client_for(base: str, **policy: Any) -> GenesysClient:
@@ -214,3 +222,49 @@ async def test_408_is_retried(platform) -> None:
     async with client_for(base) as client:
         assert (await api.users.get_user(client, "u1")).id == "u1"
     assert fake.calls("GET", "/api/v2/users/u1") == 2
+
+
+async def test_bulk_remove_falls_back_to_one_delete_per_grant_when_a_role_is_gone(
+    demo: Any, api_http
+) -> None:
+    """The platform keeps the grants of a deleted role; a bulkremove naming one fails whole."""
+    async with emu_client(demo) as client:
+        agent = await api.roles.find_role(client, "Agent")
+        home = await api.divisions.get_home_division(client)
+        temp = api_http.post(
+            "/api/v2/authorization/roles",
+            json={
+                "name": "Temp Role",
+                "permissionPolicies": [{"domain": "routing", "entityName": "queue", "actionSet": ["view"]}],
+            },
+        ).json()
+        user = await api.users.create_user(
+            client, name="Orphan", email="orphan@x.example", division_id=home.id
+        )
+        pairs = [
+            RoleDivision(role_id=agent.id, division_id=home.id),
+            RoleDivision(role_id=temp["id"], division_id=home.id),
+        ]
+        await api.grants.bulk_add(client, user.id, pairs)
+        api_http.delete(f"/api/v2/authorization/roles/{temp['id']}").raise_for_status()
+        await api.grants.bulk_remove(client, user.id, pairs)
+        left = await api.grants.direct_grants(client, user.id)
+    assert (agent.id, home.id) not in left and (temp["id"], home.id) not in left
+
+
+async def test_a_users_direct_grants_leave_out_those_inherited_from_its_groups(demo: Any) -> None:
+    async with emu_client(demo) as client:
+        agent = await api.roles.find_role(client, "Agent")
+        viewer = await api.roles.find_role(client, "Reporting Viewer")
+        home = await api.divisions.get_home_division(client)
+        group = await api.groups.create_group(client, "Inheritors")
+        await api.grants.bulk_add(
+            client, group.id, [RoleDivision(role_id=agent.id, division_id=home.id)], "PC_GROUP"
+        )
+        user = await api.users.create_user(client, name="Heir", email="heir@x.example", division_id=home.id)
+        await api.groups.add_group_members(client, group.id, [user.id])
+        await api.grants.bulk_add(client, user.id, [RoleDivision(role_id=viewer.id, division_id=home.id)])
+        subject = await api.grants.get_subject(client, user.id)
+        direct = await api.grants.direct_grants(client, user.id)
+    assert (agent.id, home.id) in {(g.role.id, g.division.id) for g in subject.grants}  # inherited, listed
+    assert (viewer.id, home.id) in direct and (agent.id, home.id) not in direct
