@@ -13,7 +13,6 @@ import httpx
 import pytest
 
 from tenantry.genesys import Credentials, GenesysClient, RetryPolicy, api, resolve_target
-
 from tenantry.genesys.models import RoleDivision
 
 from .conftest import SECRET, FakePlatform, body_of, emu_client, error, ok
@@ -268,3 +267,42 @@ async def test_a_users_direct_grants_leave_out_those_inherited_from_its_groups(d
         direct = await api.grants.direct_grants(client, user.id)
     assert (agent.id, home.id) in {(g.role.id, g.division.id) for g in subject.grants}  # inherited, listed
     assert (viewer.id, home.id) in direct and (agent.id, home.id) not in direct
+
+
+async def test_an_oauth_client_is_set_inactive_before_it_is_deleted(demo: Any) -> None:
+    async with emu_client(demo) as client:
+        made = await api.oauth_clients.create_oauth_client(client, "Short-lived", [])
+        assert await api.oauth_clients.delete_oauth_client(client, made.id) is True
+        assert await api.oauth_clients.find_oauth_client(client, "Short-lived") is None
+        assert await api.oauth_clients.delete_oauth_client(client, made.id) is False
+
+
+async def test_queue_put_keeps_team_and_skillgroup_bindings(demo: Any, api_http) -> None:
+    async with emu_client(demo) as client:
+        home = await api.divisions.get_home_division(client)
+        mine = await api.groups.create_group(client, "Queue Binders")
+        other = await api.groups.create_group(client, "Queue Binders 2")
+        queue = await api.queues.create_queue(client, "Bound Queue", home.id, member_group_ids=[mine.id])
+        body = api_http.get(f"/api/v2/routing/queues/{queue.id}").json()
+        body["memberGroups"].append({"id": "team-1", "type": "TEAM"})
+        api_http.put(f"/api/v2/routing/queues/{queue.id}", json=body).raise_for_status()
+        updated = await api.queues.update_queue(client, queue.id, member_group_ids=[other.id])
+    assert sorted((mg.id, mg.type) for mg in updated.member_groups) == sorted(
+        [(other.id, "GROUP"), ("team-1", "TEAM")]
+    )
+
+
+async def test_sso_put_sends_the_certificate_list_too(platform) -> None:
+    fake, base = platform
+    stored: dict[str, Any] = {"certificate": "OLD", "certificates": ["OLD"]}
+
+    @fake.route("PUT", "/api/v2/identityproviders/generic")
+    def put(request: httpx.Request) -> httpx.Response:
+        stored.update(body_of(request))  # the platform keeps a list it is not sent
+        return ok(dict(stored))
+
+    async with client_for(base) as client:
+        await api.identity_providers.put_identity_provider(
+            client, "generic", {"issuerURI": "https://idp", "certificate": "NEW"}
+        )
+    assert stored["certificates"] == ["NEW"]

@@ -121,7 +121,7 @@ async def read_snapshot(client: GenesysClient, *, progress: Progress | None = No
             q.id,
             q.name,
             q.division.id if q.division else "",
-            tuple(mg.id for mg in q.member_groups),
+            tuple(mg.id for mg in q.member_groups if mg.type == "GROUP"),  # TEAM/SKILLGROUP: not ours
             frozenset(m.id for m in mem if (m.member_by or "user") == "user"),
         )
     for sid, gs in held.items():
