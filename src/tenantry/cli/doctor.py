@@ -15,6 +15,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from tenantry.config import tenants as tenants_config
+from tenantry.errors import InputError
 from tenantry.genesys.config import load_settings
 from tenantry.genesys.doctor import DoctorReport, run_doctor
 from tenantry.genesys.errors import ConfigError
@@ -33,15 +35,20 @@ def doctor_command(
             "--target", help="Region (eu-west-1), domain or URL; overrides profile and environment."
         ),
     ] = None,
+    tenants: Annotated[
+        Path | None,
+        typer.Option("--tenants", help="tenants.yaml: also check tenantry holds every role its clients get."),
+    ] = None,
 ) -> None:
     """Check the target, credentials, token, permissions and rate-limit headers."""
     out, err = Console(), Console(stderr=True)
     try:
         settings = load_settings(profile, config, target=target)
-    except ConfigError as exc:
+        client_roles = _client_roles(tenants) if tenants else None
+    except (ConfigError, InputError) as exc:
         err.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(2) from None
-    report = asyncio.run(run_doctor(settings))
+    report = asyncio.run(run_doctor(settings, client_roles=client_roles))
     out.print(render(report))
     if report.credentials_error:
         err.print(f"[red]error:[/red] {escape(report.credentials_error)}", soft_wrap=True)
@@ -51,6 +58,12 @@ def doctor_command(
         err.print(f"[red]{failed} check(s) failed.[/red]")
         raise typer.Exit(1)
     out.print("[green]All checks passed.[/green]")
+
+
+def _client_roles(path: Path) -> dict[str, list[str]]:
+    """Tenant OAuth client name → the roles tenants.yaml gives it."""
+    cfg = tenants_config.load(path)
+    return {c.name: list(c.roles) for t in cfg.tenants.values() for c in t.oauth_clients}
 
 
 def render(report: DoctorReport) -> Table:
