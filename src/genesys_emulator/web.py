@@ -13,6 +13,9 @@ from starlette.responses import JSONResponse, Response
 from .errors import ApiError, bad_request, forbidden
 from .permissions import Scope, scope_of
 
+DIRECTORY_VIEW = "directory:user:view"
+OPEN = Scope(True, frozenset())
+
 if TYPE_CHECKING:
     from .app import Emulator
     from .org import Org
@@ -51,6 +54,18 @@ class Caller:
     def require_any(self, *permissions: str, division_id: str | None = None) -> None:
         if not any(self.can(p, division_id) for p in permissions):
             raise forbidden(" or ".join(permissions), division_id)
+
+    def require_all(self, *permissions: str, division_id: str | None = None) -> None:
+        for p in permissions:
+            self.require(p, division_id)
+
+    def directory(self) -> Scope:
+        """Where the caller may read people: the whole org on the platform's default (an open
+        directory, no permission needed), or where it holds directory:user:view when the org
+        restricts directory search by division."""
+        if not self.emulator.org.directory_restricted:
+            return OPEN
+        return self.scope(DIRECTORY_VIEW)
 
 
 def emulator(req: Request) -> Emulator:
@@ -161,3 +176,11 @@ def empty(status: int = 204) -> Response:
 def ensure(condition: bool, message: str, code: str = "bad.request") -> None:
     if not condition:
         raise ApiError(400, code, message)
+
+
+def descending(req: Request) -> bool:
+    """`sortOrder`: the SDK documents ascending/descending; ASC/DESC are read too."""
+    raw = (req.query_params.get("sortOrder") or "ascending").lower()
+    if raw not in ("asc", "ascending", "desc", "descending"):
+        raise bad_request("sortOrder must be ascending or descending.", "invalid.value")
+    return raw.startswith("desc")

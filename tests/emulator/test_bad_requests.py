@@ -504,7 +504,7 @@ def test_oversized_batches_answer_400(api: httpx.Client, ctx: Ctx, error_body) -
     error_body(r, 400)
     # nothing of the refused batches stuck
     assert api.get(f"/api/v2/groups/{gid}").json()["memberCount"] == 0
-    assert api.get(f"/api/v2/routing/queues/{ctx.queue}/members").json()["total"] == 0
+    assert api.get(f"/api/v2/routing/queues/{ctx.queue}/members").json()["entities"] == []
 
 
 def test_wrong_method_answers_405_with_the_error_body(api: httpx.Client, error_body) -> None:

@@ -479,7 +479,25 @@ def test_roles_are_names_of_held_roles_and_are_not_granted(api: httpx.Client) ->
 
 
 # ---- permissions and tenant isolation ---------------------------------------------------------------
-def test_tenant_scoped_client_sees_only_its_tenant(api: httpx.Client, tenant: httpx.Client) -> None:
+def test_tenant_client_reads_the_open_directory_but_writes_only_its_tenant(
+    api: httpx.Client, tenant: httpx.Client
+) -> None:
+    """SCIM GET Users needs no permission on the platform: a tenant's client reads everyone."""
+    listing = tenant.get(USERS)
+    assert listing.status_code == 200, listing.text
+    assert listing.json()["totalResults"] == 11  # 3 staff, 4 + 4 agents
+    globex_id = scim_user(api, "agent1@globex.bpo.example")["id"]
+    got = tenant.get(f"{USERS}/{globex_id}")
+    assert got.status_code == 200 and got.json()["userName"] == "agent1@globex.bpo.example"
+    scim_error(patch(tenant, globex_id, {"op": "replace", "path": "active", "value": False}), 403)
+    scim_error(tenant.delete(f"{USERS}/{globex_id}"), 403)
+    assert api.get(f"/api/v2/users/{globex_id}").json()["state"] == "active"
+
+
+def test_tenant_scoped_client_sees_only_its_tenant(
+    emu: RunningEmulator, api: httpx.Client, tenant: httpx.Client
+) -> None:
+    emu.set_directory_restricted(True)  # the org setting; the default directory is open
     listing = tenant.get(USERS)
     assert listing.status_code == 200, listing.text
     names = user_names(listing.json())

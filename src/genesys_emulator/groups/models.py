@@ -68,22 +68,21 @@ def create(
     org.groups[g["id"]] = g
     org.subject_types[g["id"]] = "PC_GROUP"
     org.mark_born(g["id"])
+    org.mark_indexed_later(g["id"])
     org.touch()
     return g
 
 
-def check_version(g: dict, version: object) -> None:
+def check_version(org: Org, g: dict, version: object) -> None:
     if not isinstance(version, int) or isinstance(version, bool):
         raise bad_request("version is required and must be an integer.", "invalid.value")
     if version != g["version"]:
-        raise conflict(
-            f"The version supplied ({version}) does not match the current version ({g['version']}).",
-            "general.conflict",
-        )
+        raise org.version_mismatch(version, g["version"])
 
 
 def update(org: Org, g: dict, body: dict) -> dict:
-    check_version(g, body.get("version"))
+    """The SDK's GroupUpdate has no `type`: a PUT keeps the group's type whatever it sends."""
+    check_version(org, g, body.get("version"))
     check_fields(body)
     name = body.get("name")
     if not isinstance(name, str) or not name.strip():
@@ -95,7 +94,6 @@ def update(org: Org, g: dict, body: dict) -> dict:
     g.update(
         name=name,
         description=body.get("description") or "",
-        type=body.get("type", g["type"]),
         visibility=body.get("visibility", g["visibility"]),
         rolesEnabled=body.get("rolesEnabled", g["rolesEnabled"]),
     )
@@ -115,6 +113,7 @@ def delete(org: Org, g: dict) -> None:
         org.set_group_member(gid, uid, False)
     for q in org.queues.values():
         q["memberGroups"] = [x for x in q["memberGroups"] if x != gid]
+    org.unindexed.pop(gid, None)
     del org.groups[gid]
     org.subject_types.pop(gid, None)
     org.group_members.pop(gid, None)
@@ -137,7 +136,7 @@ def member_ids(ids: object) -> list[str]:
 
 
 def add_members(org: Org, g: dict, ids: list[str], version: object) -> None:
-    check_version(g, version)
+    check_version(org, g, version)
     for uid in ids:
         org.user(uid)  # 404 for unknown or deleted users, before anything changes
     for uid in ids:

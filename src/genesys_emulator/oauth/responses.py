@@ -32,10 +32,16 @@ async def token(req: Request) -> Response:
     return ok({"access_token": access, "token_type": "bearer", "expires_in": ttl})
 
 
+def held_roles(req: Request) -> set[str]:
+    """The roles the calling client holds itself, in any division."""
+    return {rd["roleId"] for rd in caller(req).client.get("roleDivisions", [])}
+
+
 async def list_clients(req: Request) -> Response:
     """The SDK's get_oauth_clients sends no paging: the platform answers every client at once."""
     caller(req).require("oauth:client:view")
-    items = [m.render(c) for c in org(req).oauth_clients.values()]
+    o = org(req)
+    items = [m.render(c) for cid, c in o.oauth_clients.items() if o.indexed(cid)]
     size, number = paging(req, default=max(25, len(items)), max_size=max(500, len(items)))
     return ok(listing(req, items, size, number))
 
@@ -53,7 +59,7 @@ async def create_client(req: Request) -> Response:
     rec, secret = m.create_client(
         o,
         name,
-        m.validate_role_divisions(o, body.get("roleDivisions")),
+        m.validate_role_divisions(o, body.get("roleDivisions"), held_roles(req)),
         ttl=m.check_ttl(body.get("accessTokenValiditySeconds")),
         description=body.get("description") or "",
         grant_type=grant_type,
@@ -74,14 +80,14 @@ async def update_client(req: Request) -> Response:
     # validate everything first: a refused update changes nothing
     changes: dict = {"name": want_str(body, "name")}
     if "roleDivisions" in body:
-        changes["roleDivisions"] = m.validate_role_divisions(o, body["roleDivisions"])
+        changes["roleDivisions"] = m.validate_role_divisions(o, body["roleDivisions"], held_roles(req))
     if "accessTokenValiditySeconds" in body:
         changes["accessTokenValiditySeconds"] = m.check_ttl(body["accessTokenValiditySeconds"])
     if "description" in body:
         changes["description"] = want_str(body, "description", required=False) or ""
     if body.get("state") is not None:
-        if body["state"] not in ("active", "inactive"):
-            raise m.bad_request("state must be active or inactive.", "invalid.value")
+        if body["state"] not in m.STATES:
+            raise m.bad_request(f"state must be one of {', '.join(m.STATES)}.", "invalid.value")
         changes["state"] = body["state"]
     rec.update(changes)
     rec["dateModified"] = m.now_iso()
@@ -93,7 +99,12 @@ async def delete_client(req: Request) -> Response:
     caller(req).require("oauth:client:delete")
     o = org(req)
     rec = m.get_client(o, req.path_params["clientId"])
+    if rec["state"] == "active":
+        raise m.bad_request(
+            "An active OAuth client cannot be deleted; set its state to inactive first.", "client.active"
+        )
     del o.oauth_clients[rec["id"]]
+    o.unindexed.pop(rec["id"], None)
     o.subject_types.pop(rec["id"], None)
     for t in [t for t, (cid, _) in o.tokens.items() if cid == rec["id"]]:
         del o.tokens[t]

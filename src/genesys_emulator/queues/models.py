@@ -11,22 +11,32 @@ from ..org import Org, new_id, now_iso
 MAX_MEMBERS_PER_CALL = 100
 
 
-def member_groups(org: Org, items: object) -> list[str]:
+BINDING_TYPES = ("GROUP", "TEAM", "SKILLGROUP")
+
+
+def member_groups(org: Org, items: object) -> tuple[list[str], list[dict]]:
+    """(GROUP ids, other bindings): TEAM and SKILLGROUP bindings are kept as sent (this emulator
+    models no teams or skill groups, so they bring no members), GROUP ids must be known groups."""
     if items is None:
-        return []
+        return [], []
     if not isinstance(items, list):
         raise bad_request("memberGroups must be an array of {id, type}.", "invalid.value")
-    out = []
+    groups: list[str] = []
+    others: list[dict] = []
     for i, mg in enumerate(items):
         if not isinstance(mg, dict) or not isinstance(mg.get("id"), str):
             raise bad_request(f"memberGroups[{i}] needs an id.", "invalid.value")
-        if mg.get("type", "GROUP") != "GROUP":
+        kind = mg.get("type", "GROUP")
+        if kind not in BINDING_TYPES:
             raise bad_request(
-                f"memberGroups[{i}].type {mg.get('type')} is not supported; use GROUP.", "invalid.value"
+                f"memberGroups[{i}].type must be one of {', '.join(BINDING_TYPES)}.", "invalid.value"
             )
-        org.group(mg["id"], ref=True)
-        out.append(mg["id"])
-    return list(dict.fromkeys(out))
+        if kind == "GROUP":
+            org.group(mg["id"], ref=True)
+            groups.append(mg["id"])
+        elif all(o["id"] != mg["id"] for o in others):
+            others.append({"id": mg["id"], "type": kind})
+    return list(dict.fromkeys(groups)), others
 
 
 def render(org: Org, q: dict) -> dict:
@@ -53,6 +63,10 @@ def render(org: Org, q: dict) -> dict:
                 "selfUri": f"/api/v2/groups/{g}",
             }
             for g in q["memberGroups"]
+        ]
+        + [
+            {"id": b["id"], "name": "", "type": b["type"], "memberCount": 0}
+            for b in q.get("otherBindings", [])
         ],
         "acwSettings": {"wrapupPrompt": "OPTIONAL"},
         "skillEvaluationMethod": "BEST",
@@ -83,6 +97,7 @@ def create(
     *,
     description: str = "",
     queue_id: str | None = None,
+    others: list[dict] | None = None,
 ) -> dict:
     if by_name(org, name):
         raise conflict(f"A queue named {name!r} already exists.", "general.conflict")
@@ -94,10 +109,12 @@ def create(
         "divisionId": division_id,
         "description": description,
         "memberGroups": groups,
+        "otherBindings": others or [],
         "dateCreated": now,
         "dateModified": now,
     }
     org.queues[q["id"]] = q
+    org.mark_indexed_later(q["id"])
     _record_group_members(org, q, groups, "queue.member.add")
     org.touch(authz=True)
     return q
@@ -117,6 +134,7 @@ def update(
     description: str | None,
     *,
     division_id: str | None = None,
+    others: list[dict] | None = None,
 ) -> dict:
     """Everything is checked before anything changes; a move to another division is recorded."""
     other = by_name(org, name)
@@ -127,6 +145,7 @@ def update(
     old = q["memberGroups"]
     q["name"] = name
     q["memberGroups"] = groups
+    q["otherBindings"] = others or []
     if description is not None:
         q["description"] = description
     q["dateModified"] = now_iso()

@@ -267,6 +267,8 @@ def resolve(
 # AST: ("or", a, b) | ("and", a, b) | ("not", a) | ("eq", key, value) | ("pr", key) | ("vp", key, ast)
 OPERATORS = ("eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le", "pr")
 _MAX_DEPTH = 32
+MAX_TERMS = 200  # more comparisons than any IdP sends: a 3,000-term filter is refused, not evaluated
+MAX_FILTER = 8192  # characters
 _NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?")
 
 
@@ -302,6 +304,9 @@ def _tokens(text: str) -> list[tuple[str, Any]]:
 
 class _Parser:
     def __init__(self, text: str, resolver: Callable[[str], Any]) -> None:
+        if len(text) > MAX_FILTER:
+            raise invalid_filter(f"The filter is longer than {MAX_FILTER} characters.")
+        self.terms = 0
         self.toks = _tokens(text)
         self.pos = 0
         self.resolver = resolver
@@ -366,6 +371,9 @@ class _Parser:
             return inner
         if tok[0] != "word":
             raise invalid_filter(f"Expected an attribute in the filter, found {tok[1]!r}.")
+        self.terms += 1
+        if self.terms > MAX_TERMS:
+            raise invalid_filter(f"The filter has more than {MAX_TERMS} comparisons.")
         try:
             key = self.resolver(tok[1])
         except ScimError as err:
