@@ -88,7 +88,7 @@ def make_emulator(opts: Options) -> Emulator:
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
-def warn_if_exposed(host: str, echo=None) -> str | None:
+def warn_if_exposed(host: str) -> str | None:
     """The admin surface (/_emulator/) resets and reconfigures the org without credentials: say so
     loudly when the emulator listens beyond this machine."""
     if host in LOOPBACK or host.startswith("127."):
@@ -98,7 +98,7 @@ def warn_if_exposed(host: str, echo=None) -> str | None:
         "the org and read its secrets through /_emulator/ (no authentication). Bind to 127.0.0.1."
     )
     logging.getLogger("genesys_emulator").warning(text)
-    (echo or (lambda t: print(t, file=sys.stderr)))(text)
+    print(text, file=sys.stderr, flush=True)
     return text
 
 
@@ -340,7 +340,7 @@ def serve(opts: Options, *, announce_json: bool = False, echo=print) -> None:
     app = make_emulator(opts)
     _quiet()
     sock = _bind(opts.host, opts.port)
-    warn_if_exposed(opts.host, None if announce_json else echo)
+    warn_if_exposed(opts.host)
     host, port = sock.getsockname()[:2]
     base = f"http://{host}:{port}"
     if announce_json:

@@ -90,9 +90,29 @@ async def json_body(req: Request, kind: type = dict) -> Any:
         raise bad_request(
             f"The request could not be understood: malformed JSON ({exc}).", "bad.request"
         ) from None
+    except RecursionError:
+        data = None
+    if data is None or too_deep(data):
+        raise bad_request(f"The request body is nested deeper than {MAX_DEPTH} levels.", "bad.request")
     if not isinstance(data, kind):
         raise bad_request(f"The request body must be a JSON {'object' if kind is dict else 'array'}.")
     return data
+
+
+MAX_DEPTH = 32  # no Genesys body nests half as deep
+
+
+def too_deep(data: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether a parsed JSON value nests deeper than `limit` (iterative: no recursion to exhaust)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth > limit:
+                return True
+            children = value.values() if isinstance(value, dict) else value
+            stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+    return False
 
 
 def want_str(body: dict, key: str, *, required: bool = True, where: str = "") -> str | None:

@@ -645,10 +645,7 @@ def test_identity_provider_get_put_delete(api: httpx.Client, kind: str, error_bo
     assert second["id"] == got["id"] and second["disabled"] is True
     listed = api.get("/api/v2/identityproviders").json()["entities"]
     assert [p["id"] for p in listed] == [got["id"]]
-    error_body(
-        api.put(path, json={"certificate": "-----BEGIN CERTIFICATE-----\nMIID\n-----END CERTIFICATE-----"}),
-        400,
-    )
+    error_body(api.put(path, json={"certificates": "MIIC"}), 400)
     error_body(api.put(path, json={"disabled": "no"}), 400)
     assert api.delete(path).status_code == 200
     error_body(api.get(path), 404)

@@ -148,7 +148,8 @@ def from_api_error(err: ApiError) -> ScimError:
 
 # ---- versions -------------------------------------------------------------------------------
 def etag(version: int) -> str:
-    return f'W/"{version}"'
+    """Strong ETags, as the platform sends ("42"); a weak W/"42" in If-Match is read too."""
+    return f'"{version}"'
 
 
 def _etag_values(header: str) -> set[str]:
@@ -1374,7 +1375,6 @@ def schemas(base: str) -> list[dict]:
     ]
     return [
         {
-            "schemas": [SCHEMA],
             "id": CORE_USER,
             "name": "User",
             "description": "A Genesys Cloud user.",
@@ -1439,7 +1439,6 @@ def schemas(base: str) -> list[dict]:
             "meta": meta(CORE_USER),
         },
         {
-            "schemas": [SCHEMA],
             "id": CORE_GROUP,
             "name": "Group",
             "description": "A Genesys Cloud group.",
@@ -1459,7 +1458,6 @@ def schemas(base: str) -> list[dict]:
             "meta": meta(CORE_GROUP),
         },
         {
-            "schemas": [SCHEMA],
             "id": ENTERPRISE,
             "name": "EnterpriseUser",
             "description": "Enterprise user.",
@@ -1481,7 +1479,6 @@ def schemas(base: str) -> list[dict]:
             "meta": meta(ENTERPRISE),
         },
         {
-            "schemas": [SCHEMA],
             "id": GENESYS,
             "name": "GenesysUser",
             "description": "Genesys Cloud user extension.",

@@ -28,7 +28,7 @@ from starlette.routing import Route
 from ..errors import ApiError, forbidden
 from ..users import models as users
 from ..users.responses import visible_user
-from ..web import Caller, caller, emulator, org
+from ..web import MAX_DEPTH, Caller, caller, emulator, org, too_deep
 from . import models as m
 
 VIEW = "directory:user:view"
@@ -80,10 +80,13 @@ async def body_of(req: Request) -> Any:
     if not raw.strip():
         raise m.invalid_syntax("The request body is missing.")
     try:
-        return json.loads(raw)
+        data = json.loads(raw)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         reason = str(exc) if not isinstance(exc, RecursionError) else "nested too deeply"
         raise m.invalid_syntax(f"The request body is not valid JSON ({reason}).") from None
+    if too_deep(data):
+        raise m.invalid_syntax(f"The request body is nested deeper than {MAX_DEPTH} levels.")
+    return data
 
 
 def int_query(req: Request, name: str, default: int) -> int:
@@ -290,10 +293,11 @@ async def list_groups(req: Request) -> Response:
     c.require(GROUP_EDIT)
     start, count, attributes, excluded = paging(req)
     text = (req.query_params.get("filter") or "").strip()
-    ast = m.parse_filter(text, m.group_filter_key) if text else None
+    if not text:  # the SDK marks `filter` required for groups
+        raise m.invalid_filter('filter is required to list groups, e.g. displayName eq "Sales".')
+    ast = m.parse_filter(text, m.group_filter_key)
     rows = sorted(o.groups.values(), key=lambda g: (g["name"].lower(), g["id"]))
-    if ast is not None:
-        rows = [g for g in rows if m.evaluate(ast, functools.partial(m.group_values, o, g))]
+    rows = [g for g in rows if m.evaluate(ast, functools.partial(m.group_values, o, g))]
     page = [
         m.project(_render_group(req, g), attributes, excluded, m.GROUP_ATTRS, m.ALWAYS_GROUP)
         for g in rows[start - 1 : start - 1 + count]

@@ -181,7 +181,7 @@ async def search_get(req: Request) -> Response:
     raw = req.query_params.get("q64", "")
     try:
         body = json.loads(base64.b64decode(raw))
-    except ValueError:
+    except (ValueError, RecursionError):
         raise bad_request("q64 is not a valid search.", "invalid.value") from None
     if not isinstance(body, dict):
         raise bad_request("q64 is not a valid search.", "invalid.value")
