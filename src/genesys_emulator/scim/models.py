@@ -16,7 +16,8 @@ and the Resource Center's field-mapping table are the sources):
   `If-Match` answers **400 with scimType `invalidVers`**: that is what every SCIM method of the
   SDK documents ("If the ETag is different from the version on the server, returns 400 with a
   scimType of invalidVers"), and the SDK's ScimError knows no other scimType for it.
-  `If-None-Match` with the current version on GET answers 304. `STALE_VERSION_STATUS` switches to RFC 7644's 412 in one place.
+  `If-None-Match` with the current version on GET answers 304. `STALE_VERSION_STATUS` switches
+  to RFC 7644's 412 in one place.
 - **roles.** SCIM role entries carry a role name and no division, so SCIM cannot say "Agent in
   division Acme". The emulator accepts `roles` on POST/PUT/PATCH, checks that every name is a
   role of the org (400 invalidValue otherwise), and does **not** create or remove grants: grants
