@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..bodies import Grants, Policies, validate
 from ..divisions.models import ref as division_ref
 from ..errors import ApiError, bad_request, conflict, not_found
 from ..org import Org, new_id, now_iso
@@ -46,18 +47,10 @@ def render_role(org: Org, role: dict) -> dict:
 def check_policies(items: object) -> list[dict]:
     if items is None:
         return []
-    if not isinstance(items, list):
-        raise bad_request("permissionPolicies must be an array.", "invalid.value")
-    out = []
-    for i, p in enumerate(items):
-        ok = isinstance(p, dict) and all(isinstance(p.get(k), str) and p[k] for k in ("domain", "entityName"))
-        ok = ok and isinstance(p.get("actionSet"), list) and all(isinstance(a, str) for a in p["actionSet"])
-        if not ok:
-            raise bad_request(
-                f"permissionPolicies[{i}] needs domain, entityName and actionSet.", "invalid.value"
-            )
-        out.append({"domain": p["domain"], "entityName": p["entityName"], "actionSet": list(p["actionSet"])})
-    return out
+    policies = validate(Policies, items, where="permissionPolicies").root
+    return [
+        {"domain": p.domain, "entityName": p.entity_name, "actionSet": list(p.action_set)} for p in policies
+    ]
 
 
 def create_role(
@@ -167,20 +160,8 @@ def render_subject(org: Org, subject_id: str, kind: str, rec: dict, *, duplicate
     }
 
 
-def parse_grants(body: dict, key: str = "grants") -> list[tuple[str, str]]:
-    items = body.get(key)
-    if not isinstance(items, list):
-        raise bad_request(f"{key} must be an array of {{roleId, divisionId}}.", "invalid.value")
-    out = []
-    for i, g in enumerate(items):
-        if (
-            not isinstance(g, dict)
-            or not isinstance(g.get("roleId"), str)
-            or not isinstance(g.get("divisionId"), str)
-        ):
-            raise bad_request(f"{key}[{i}] needs roleId and divisionId strings.", "invalid.value")
-        out.append((g["roleId"], g["divisionId"]))
-    return out
+def parse_grants(body: dict) -> list[tuple[str, str]]:
+    return validate(Grants, body).pairs()
 
 
 def check_exist(org: Org, grants: list[tuple[str, str]]) -> None:

@@ -6,7 +6,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..web import caller, empty, id_list, json_body, listing, ok, org, paging, want_str
+from ..bodies import DivisionBody, validate
+from ..web import caller, empty, id_list, json_body, listing, ok, org, paging
 from . import models as m
 
 BASE = "/api/v2/authorization/divisions"
@@ -55,9 +56,9 @@ async def limit(req: Request) -> Response:
 
 async def create_division(req: Request) -> Response:
     caller(req).require_all("authorization:division:add", "authorization:grant:add")  # the CLI's list
-    body = await json_body(req)
+    body = validate(DivisionBody, await json_body(req))
     o = org(req)
-    d = m.create(o, want_str(body, "name"), body.get("description") or "")
+    d = m.create(o, body.name, body.description or "")
     return ok(m.render(o, d))
 
 
@@ -65,8 +66,8 @@ async def update_division(req: Request) -> Response:
     o = org(req)
     d = o.division(req.path_params["divisionId"])
     caller(req).require("authorization:division:edit", d["id"])
-    body = await json_body(req)
-    return ok(m.render(o, m.update(o, d, want_str(body, "name"), body.get("description"))))
+    body = validate(DivisionBody, await json_body(req))
+    return ok(m.render(o, m.update(o, d, body.name, body.description)))
 
 
 async def delete_division(req: Request) -> Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..bodies import MemberIds, validate
 from ..errors import bad_request, conflict
 from ..org import Org, new_id, now_iso
 
@@ -123,16 +124,14 @@ def delete(org: Org, g: dict) -> None:
 
 
 def member_ids(ids: object) -> list[str]:
-    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-        raise bad_request("memberIds must be an array of user ids.", "invalid.value")
-    if not ids:
-        raise bad_request("memberIds must not be empty.", "invalid.value")
-    if len(ids) > MAX_MEMBERS_PER_CALL:
+    """Member ids of one call: at least one, at most 50 (the platform's cap)."""
+    checked = validate(MemberIds, {"memberIds": ids}).member_ids
+    if len(checked) > MAX_MEMBERS_PER_CALL:
         raise bad_request(
-            f"At most {MAX_MEMBERS_PER_CALL} members can be changed in one call; got {len(ids)}.",
+            f"At most {MAX_MEMBERS_PER_CALL} members can be changed in one call; got {len(checked)}.",
             "max.members.exceeded",
         )
-    return ids
+    return checked
 
 
 def add_members(org: Org, g: dict, ids: list[str], version: object) -> None:

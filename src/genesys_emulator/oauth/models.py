@@ -7,6 +7,7 @@ import hmac
 import secrets
 import time
 
+from ..bodies import RoleDivisions, validate
 from ..errors import ApiError, bad_request, not_found
 from ..org import Org, new_id, now_iso
 from ..permissions import ALL_DIVISIONS
@@ -26,28 +27,20 @@ def validate_role_divisions(org: Org, items: object, held_roles: set[str] | None
     role the caller does not hold itself is refused: no privilege escalation through a client."""
     if items is None:
         return []
-    if not isinstance(items, list):
-        raise bad_request("roleDivisions must be an array.", "invalid.value")
     out = []
-    for i, rd in enumerate(items):
-        if (
-            not isinstance(rd, dict)
-            or not isinstance(rd.get("roleId"), str)
-            or not isinstance(rd.get("divisionId"), str)
-        ):
-            raise bad_request(f"roleDivisions[{i}] needs roleId and divisionId.", "invalid.value")
-        role = org.role(rd["roleId"], ref=True)
-        if rd["divisionId"] != ALL_DIVISIONS:
-            org.division(rd["divisionId"], ref=True)
-        if held_roles is not None and rd["roleId"] not in held_roles:
+    for i, item in enumerate(validate(RoleDivisions, items, where="roleDivisions").root):
+        role = org.role(item.role_id, ref=True)
+        if item.division_id != ALL_DIVISIONS:
+            org.division(item.division_id, ref=True)
+        if held_roles is not None and item.role_id not in held_roles:
             raise ApiError(
                 403,
                 "missing.role",
                 f"roleDivisions[{i}]: you can only give a client roles you hold yourself; "
                 f"you do not hold {role['name']!r}.",
-                params={"roleId": rd["roleId"]},
+                params={"roleId": item.role_id},
             )
-        out.append({"roleId": rd["roleId"], "divisionId": rd["divisionId"]})
+        out.append({"roleId": item.role_id, "divisionId": item.division_id})
     return out
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 
+from ..bodies import QueueMembers, validate
 from ..divisions.models import ref as division_ref
 from ..errors import bad_request, conflict
 from ..org import Org, new_id, now_iso
@@ -179,18 +180,16 @@ def delete(org: Org, q: dict) -> None:
 
 
 def member_ids(body: object) -> list[str]:
-    if not isinstance(body, list) or not all(
-        isinstance(x, dict) and isinstance(x.get("id"), str) for x in body
-    ):
-        raise bad_request("The body must be an array of {id} objects.", "invalid.value")
-    if not body:
+    """`[{"id": …}]`: at least one, at most 100 a call (the platform's cap)."""
+    members = validate(QueueMembers, body).root
+    if not members:
         raise bad_request("The body must name at least one member.", "invalid.value")
-    if len(body) > MAX_MEMBERS_PER_CALL:
+    if len(members) > MAX_MEMBERS_PER_CALL:
         raise bad_request(
-            f"At most {MAX_MEMBERS_PER_CALL} members can be changed in one call; got {len(body)}.",
+            f"At most {MAX_MEMBERS_PER_CALL} members can be changed in one call; got {len(members)}.",
             "max.members.exceeded",
         )
-    return [x["id"] for x in body]
+    return [x.id for x in members]
 
 
 def change_members(org: Org, q: dict, ids: list[str], delete: bool) -> None:
