@@ -541,3 +541,22 @@ def test_scim_shapes_the_sdk_shows(sdk: gc.ApiClient, api: httpx.Client) -> None
     assert schemas and all("schemas" not in s for s in schemas)
     definition = gc.SCIMApi(sdk).get_scim_v2_schema("urn:ietf:params:scim:schemas:core:2.0:User")
     assert definition.id == "urn:ietf:params:scim:schemas:core:2.0:User"
+
+
+def test_group_search_by_exact_name_through_the_sdk_lags_like_the_listings(
+    sdk: gc.ApiClient, emu: RunningEmulator, api: httpx.Client, demo, name
+) -> None:
+    groups = gc.GroupsApi(sdk)
+
+    def by_name(text: str) -> list[str]:
+        crit = mk(gc.GroupSearchCriteria, type="EXACT", fields=["name"], value=text)
+        found = groups.post_groups_search(mk(gc.GroupSearchRequest, query=[crit], page_size=25))
+        return [g.id for g in found.results or []]
+
+    assert by_name(f"{ACME} Agents") == [demo.groups[f"{ACME} Agents"]]
+    assert by_name("no such group") == []
+    emu.set_quirks(indexLag="500ms")
+    fresh = new_group(api, name("Searched"))
+    assert by_name(fresh["name"]) == []
+    time.sleep(0.6)
+    assert by_name(fresh["name"]) == [fresh["id"]]

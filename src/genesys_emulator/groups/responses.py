@@ -6,7 +6,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..errors import not_found
+from ..errors import bad_request, not_found
+from ..users.models import check_criterion
 from ..users.models import render as render_user
 from ..web import caller, descending, empty, id_list, json_body, listing, ok, org, paging, want_str
 from . import models as m
@@ -99,8 +100,57 @@ async def remove_members(req: Request) -> Response:
     return ok({}, status=202)
 
 
+def _group_matches(g: dict, criterion: dict) -> bool:
+    """EXACT, CONTAINS, STARTS_WITH over name, description, id, type, visibility."""
+    kind = (criterion.get("type") or "EXACT").upper()
+    values = [str(v).lower() for v in (criterion.get("values") or [criterion.get("value", "")])]
+    for field in criterion.get("fields") or []:
+        have = str(g.get(field, "") or "").lower()
+        for v in values:
+            if (
+                (kind == "EXACT" and have == v)
+                or (kind == "CONTAINS" and v in have)
+                or (kind == "STARTS_WITH" and have.startswith(v))
+            ):
+                return True
+    return False
+
+
+def _search(req: Request, body: dict) -> dict:
+    """POST /api/v2/groups/search: the CLI lists no permission; served from the (lagging) index."""
+    o = org(req)
+    size, number = body.get("pageSize", 25), body.get("pageNumber", 1)
+    if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= 100:
+        raise bad_request("pageSize must be between 1 and 100.", "invalid.value")
+    if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+        raise bad_request("pageNumber must be at least 1.", "invalid.value")
+    query = body.get("query") or []
+    if not isinstance(query, list):
+        raise bad_request("query must be an array of criteria.", "invalid.value")
+    query = [check_criterion(i, q) for i, q in enumerate(query)]
+    hits = sorted(
+        (g for g in o.groups.values() if o.indexed(g["id"]) and all(_group_matches(g, q) for q in query)),
+        key=lambda g: (g["name"].lower(), g["id"]),
+    )
+    start = (number - 1) * size
+    count = max(1, -(-len(hits) // size))
+    return {
+        "total": len(hits),
+        "pageCount": count,
+        "pageSize": size,
+        "pageNumber": number,
+        "types": ["groups"],
+        "results": [m.render(o, g) for g in hits[start : start + size]],
+    }
+
+
+async def search_post(req: Request) -> Response:
+    return ok(_search(req, await json_body(req)))
+
+
 routes = [
     Route("/api/v2/groups", list_groups, methods=["GET"]),
+    Route("/api/v2/groups/search", search_post, methods=["POST"]),
     Route("/api/v2/groups", create_group, methods=["POST"]),
     Route("/api/v2/groups/{groupId}", get_group, methods=["GET"]),
     Route("/api/v2/groups/{groupId}", update_group, methods=["PUT"]),
