@@ -115,6 +115,8 @@ class Emulator:
         self.state_file = state_file
         self.routes = _all_routes()
         self.stats: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        # API calls per token (keyed by the token, reported without it): shows a pool's spread
+        self.token_calls: dict[str, int] = defaultdict(int)
         self.scope_cache: dict = {}
         self.list_cache: dict = {}
         self._saver: asyncio.Task | None = None
@@ -139,6 +141,7 @@ class Emulator:
         if self.org_limiter is not None:
             self.org_limiter.hits.clear()
         self.stats.clear()
+        self.token_calls.clear()
 
     # ---- routing ----------------------------------------------------------------------
     def _match(self, scope: dict) -> tuple[Route | None, str, bool]:
@@ -203,6 +206,7 @@ class Emulator:
                 response = await self._dispatch(route, allowed, scope, receive)
             else:
                 token, scope["caller"] = self.authenticate(scope)
+                self.token_calls[token] += 1
                 verdict = self.limiter.check(token)
                 headers.update(limits.headers(verdict))
                 if not verdict.allowed:

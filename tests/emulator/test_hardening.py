@@ -158,3 +158,15 @@ def test_org_rate_limit_as_a_start_option() -> None:
             for _ in range(4)
         ]
     assert codes == [200, 200, 200, 429]
+
+
+def test_stats_count_calls_per_token_without_showing_tokens(emu: RunningEmulator, client_with) -> None:
+    a, b = client_with([]), client_with([])
+    emu.admin.delete("/_emulator/stats")
+    for _ in range(3):
+        a.get("/api/v2/authorization/divisions/home")
+    b.get("/api/v2/authorization/divisions/home")
+    stats = emu.admin.get("/_emulator/stats")
+    assert stats.json()["perToken"] == [3, 1]
+    for token in emu.emulator.org.tokens:
+        assert token not in stats.text

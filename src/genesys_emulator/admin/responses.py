@@ -147,12 +147,15 @@ async def get_stats(req: Request) -> Response:
             "calls": calls,
             "faults": dict(emu.faults.injected),
             "total": sum(sum(v.values()) for v in calls.values()),
+            # authenticated API calls per token, largest first (no token is ever shown)
+            "perToken": sorted(emu.token_calls.values(), reverse=True),
         }
     )
 
 
 async def delete_stats(req: Request) -> Response:
     emulator(req).stats.clear()
+    emulator(req).token_calls.clear()
     return ok({})
 
 
