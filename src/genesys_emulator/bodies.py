@@ -7,13 +7,22 @@ as the platform does with fields it does not know.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel, ValidationError
 
 from .errors import ApiError
 
 M = TypeVar("M", bound=BaseModel)
+
+
+def _non_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must be a non-empty string")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_non_blank)]
 
 
 class Body(BaseModel):
@@ -65,6 +74,40 @@ class Policy(Body):
 
 class Policies(RootModel[list[Policy]]):
     model_config = ConfigDict(strict=True)
+
+
+class CreateUser(Body):
+    """POST /users (the SDK's CreateUser, the fields this emulator keeps)."""
+
+    name: Text
+    email: Text
+    division_id: str | None = Field(default=None, alias="divisionId")
+    title: str | None = None
+    department: str | None = None
+    state: str | None = None
+    password: str | None = Field(default=None, min_length=8)
+
+
+Visibility = Literal["public", "members", "owners"]
+
+
+class GroupBody(Body):
+    """POST /groups (the platform ignores `description` here: it is set by a PUT)."""
+
+    name: Text
+    type: Literal["official", "social"] = "official"
+    visibility: Visibility = "public"
+    roles_enabled: bool = Field(default=False, alias="rolesEnabled")
+
+
+class GroupUpdate(Body):
+    """PUT /groups/{id}: the SDK's GroupUpdate, which has no `type` (a sent one is ignored)."""
+
+    name: Text
+    version: Any = None
+    description: str | None = None
+    visibility: Visibility | None = None
+    roles_enabled: bool | None = Field(default=None, alias="rolesEnabled")
 
 
 class DivisionBody(Body):

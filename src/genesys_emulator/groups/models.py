@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from ..bodies import MemberIds, validate
+from ..bodies import GroupUpdate, MemberIds, validate
 from ..errors import bad_request, conflict
 from ..org import Org, new_id, now_iso
 
 MAX_MEMBERS_PER_CALL = 50
-TYPES = ("official", "social")
-VISIBILITIES = ("public", "members", "owners")
 
 
 def render(org: Org, g: dict) -> dict:
@@ -33,15 +31,6 @@ def render(org: Org, g: dict) -> dict:
 
 def by_name(org: Org, name: str) -> dict | None:
     return next((g for g in org.groups.values() if g["name"] == name), None)
-
-
-def check_fields(body: dict) -> None:
-    if body.get("type", "official") not in TYPES:
-        raise bad_request(f"type must be one of {', '.join(TYPES)}.", "invalid.value")
-    if body.get("visibility", "public") not in VISIBILITIES:
-        raise bad_request(f"visibility must be one of {', '.join(VISIBILITIES)}.", "invalid.value")
-    if "rolesEnabled" in body and not isinstance(body["rolesEnabled"], bool):
-        raise bad_request("rolesEnabled must be a boolean.", "invalid.value")
 
 
 def create(
@@ -81,22 +70,19 @@ def check_version(org: Org, g: dict, version: object) -> None:
         raise org.version_mismatch(version, g["version"])
 
 
-def update(org: Org, g: dict, body: dict) -> dict:
+def update(org: Org, g: dict, raw: dict) -> dict:
     """The SDK's GroupUpdate has no `type`: a PUT keeps the group's type whatever it sends."""
-    check_version(org, g, body.get("version"))
-    check_fields(body)
-    name = body.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise bad_request("name is required.", "invalid.value")
-    other = by_name(org, name)
+    check_version(org, g, raw.get("version"))
+    body = validate(GroupUpdate, raw)
+    other = by_name(org, body.name)
     if other and other["id"] != g["id"]:
-        raise conflict(f"A group named {name!r} already exists.", "general.conflict")
+        raise conflict(f"A group named {body.name!r} already exists.", "general.conflict")
     roles_before = g["rolesEnabled"]
     g.update(
-        name=name,
-        description=body.get("description") or "",
-        visibility=body.get("visibility", g["visibility"]),
-        rolesEnabled=body.get("rolesEnabled", g["rolesEnabled"]),
+        name=body.name,
+        description=body.description or "",
+        visibility=body.visibility or g["visibility"],
+        rolesEnabled=g["rolesEnabled"] if body.roles_enabled is None else body.roles_enabled,
     )
     g["version"] += 1
     g["dateModified"] = now_iso()

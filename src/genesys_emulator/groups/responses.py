@@ -6,10 +6,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..bodies import GroupBody, validate
 from ..errors import bad_request, not_found
 from ..users.models import check_criterion
 from ..users.models import render as render_user
-from ..web import caller, descending, empty, id_list, json_body, listing, ok, org, paging, want_str
+from ..web import caller, descending, empty, id_list, json_body, listing, ok, org, paging
 from . import models as m
 
 
@@ -28,15 +29,10 @@ async def list_groups(req: Request) -> Response:
 
 async def create_group(req: Request) -> Response:
     caller(req).require("directory:group:add")
-    body = await json_body(req)
-    m.check_fields(body)
+    body = validate(GroupBody, await json_body(req))
     o = org(req)
     g = m.create(  # the platform ignores `description` on create: it is set by a PUT
-        o,
-        want_str(body, "name"),
-        type_=body.get("type", "official"),
-        visibility=body.get("visibility", "public"),
-        roles_enabled=body.get("rolesEnabled", False),
+        o, body.name, type_=body.type, visibility=body.visibility, roles_enabled=body.roles_enabled
     )
     return ok(m.render(o, g))
 

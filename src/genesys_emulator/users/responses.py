@@ -10,8 +10,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..bodies import CreateUser, validate
 from ..errors import bad_request, forbidden, not_found
-from ..web import Caller, caller, descending, id_list, json_body, listing, ok, org, paging, want_str
+from ..web import Caller, caller, descending, id_list, json_body, listing, ok, org, paging
 from . import models as m
 
 VIEW = "directory:user:view"
@@ -96,22 +97,17 @@ async def get_user(req: Request) -> Response:
 
 async def create_user(req: Request) -> Response:
     o = org(req)
-    body = await json_body(req)
-    division_id = body.get("divisionId") or o.home_division_id
-    if not isinstance(division_id, str):
-        raise bad_request("divisionId must be a string.", "invalid.value")
+    body = validate(CreateUser, await json_body(req))
+    division_id = body.division_id or o.home_division_id
     caller(req).require("directory:user:add", division_id)
-    password = body.get("password")
-    if password is not None and (not isinstance(password, str) or len(password) < 8):
-        raise bad_request("password must be at least 8 characters.", "invalid.value")
     u = m.create(
         o,
-        name=want_str(body, "name"),
-        email=want_str(body, "email"),
+        name=body.name,
+        email=body.email,
         division_id=division_id,
-        title=body.get("title") or "",
-        department=body.get("department") or "",
-        state=body.get("state") or "active",
+        title=body.title or "",
+        department=body.department or "",
+        state=body.state or "active",
     )
     return ok(m.render(o, u))
 
