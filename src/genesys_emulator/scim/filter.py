@@ -1,4 +1,10 @@
-"""SCIM filters: a bounded parser (eq, pr, and, or, not, value paths) and their evaluation."""
+"""SCIM filters: a bounded parser (eq, pr, and, or, not, value paths) and their evaluation.
+
+Hand-written on purpose: scim2-filter-parser 0.7 (the library issue 10 suggests) was tried and
+rejects what the platform and IdPs send - numbers (`x eq 12`), escaped quotes (`"q\\"x"`) and
+the bare values the Genesys docs show (`userName eq a@b.c`) - and does not tell the string
+"true" from the literal true. Bounds (length, comparisons, nesting) keep a hostile filter a 400.
+"""
 
 from __future__ import annotations
 
