@@ -80,7 +80,7 @@ def create(
     org.index_user(u)
     org.mark_indexed_later(u["id"])
     grant_default_role(org, u["id"])
-    org.touch(authz=True)
+    org.touch()  # a user's grants never change what an OAuth client may do
     return u
 
 
@@ -154,7 +154,7 @@ def _change_state(org: Org, u: dict, state: str) -> dict:
     org.record(u["id"], "user.state", state=state, **({"restored": True} if restored else {}))
     if restored:
         grant_default_role(org, u["id"])
-    org.touch(authz=restored)
+    org.touch()
     return u
 
 
