@@ -226,8 +226,16 @@ def parse_scale(spec: str) -> dict[str, int]:
     return out
 
 
+RESTRICTED = "+restricted-directory"  # a seed suffix: the org setting that restricts the directory
+
+
 def build(seed: str, client_id: str | None = None, secret: str | None = None) -> tuple[Org, str, str]:
-    """Any seed by name; a FILE is an org saved by `--state`, whose admin client gets a new secret."""
+    """Any seed by name; a FILE is an org saved by `--state`, whose admin client gets a new secret.
+    Any seed may end with `+restricted-directory` (e.g. `demo+restricted-directory`)."""
+    if seed.endswith(RESTRICTED):
+        org, cid, sec = build(seed[: -len(RESTRICTED)], client_id, secret)
+        org.directory_restricted = True
+        return org, cid, sec
     if seed == "empty":
         return empty(client_id, secret)
     if seed == "demo":

@@ -170,3 +170,13 @@ def test_stats_count_calls_per_token_without_showing_tokens(emu: RunningEmulator
     assert stats.json()["perToken"] == [3, 1]
     for token in emu.emulator.org.tokens:
         assert token not in stats.text
+
+
+def test_restricted_directory_as_a_seed_option(emu: RunningEmulator) -> None:
+    emu.reset("demo+restricted-directory")
+    assert emu.admin.get("/_emulator/settings").json() == {"directoryRestricted": True}
+    agents = emu.summary()["users"]
+    assert len(agents) == 11  # the demo org itself
+    emu.reset("demo")
+    assert emu.admin.get("/_emulator/settings").json() == {"directoryRestricted": False}
+    assert emu.admin.post("/_emulator/reset", json={"seed": "nope+restricted-directory"}).status_code == 400
