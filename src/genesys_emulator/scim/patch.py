@@ -59,77 +59,102 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _apply(doc: dict, op: str, path: str, value: Any, attrs: dict[str, tuple[str, ...]]) -> None:
+    """One operation on the document: a whole extension, a filtered element, a sub-attribute or
+    an attribute."""
     core = next(iter(attrs))
     schema, attr, flt, sub = _patch_path(path, attrs)
-    if attr is None:  # a whole extension object
-        if op == "remove":
-            doc[schema] = {}
-            return
-        if not isinstance(value, dict):
-            raise invalid_value(f"The value for {schema} must be an object.")
-        if op == "replace":
-            doc[schema] = {}
-        for k, v in value.items():
-            _apply(doc, op, f"{schema}:{k}", v, attrs)
+    if attr is None:
+        _apply_extension(doc, op, schema, value, attrs)
         return
     if attr in READ_ONLY:
         raise mutability(f"{attr} is read-only.")
     if attr == "password" and op == "remove":
         raise mutability("password cannot be removed.")
-    if schema == core:
-        container = doc
-    else:
-        container = doc.get(schema)
-        if not isinstance(container, dict):
-            container = doc[schema] = {}
-    multi = attr in MULTI
+    container = _container(doc, schema, core)
     if flt is not None:
-        elements = container.get(attr) if isinstance(container.get(attr), list) else []
-        hits = [e for e in elements if isinstance(e, dict) and evaluate(flt, element_getter(e))]
-        if op == "remove":
-            if sub:
-                for e in hits:
-                    for k in [k for k in e if k.lower() == sub.lower()]:
-                        del e[k]
-            else:
-                container[attr] = [e for e in elements if not any(e is h for h in hits)]
-            return
-        if not hits:
-            pinned = eq_pairs(flt)
-            if pinned is None:
-                raise ScimError(400, f"No element of {attr} matches the filter in {path!r}.", "noTarget")
-            hits = [pinned]
-            container[attr] = [*elements, pinned]
-        for e in hits:
-            if sub:
-                e[sub] = value
-            elif isinstance(value, dict):
-                if op == "replace":
-                    keep = {k: v for k, v in e.items() if k.lower() in ("type",)}
-                    e.clear()
-                    e.update(keep)
-                e.update(value)
-            else:
-                raise invalid_value(f"The value for {path!r} must be an object.")
+        _apply_filtered(container, op, attr, flt, sub, value, path)
+    elif sub:
+        _apply_sub(container, op, attr, sub, value)
+    else:
+        _apply_plain(container, op, attr, value)
+
+
+def _apply_extension(doc: dict, op: str, schema: str, value: Any, attrs: dict[str, tuple[str, ...]]) -> None:
+    if op == "remove":
+        doc[schema] = {}
         return
-    if sub:
-        if multi:
-            for e in container.get(attr) or []:
-                if isinstance(e, dict):
-                    if op == "remove":
-                        e.pop(sub, None)
-                    else:
-                        e[sub] = value
-            return
-        target = container.get(attr)
-        if not isinstance(target, dict):
-            target = {} if target is None else {"value": target}
-        if op == "remove":
-            target.pop(sub, None)
+    if not isinstance(value, dict):
+        raise invalid_value(f"The value for {schema} must be an object.")
+    if op == "replace":
+        doc[schema] = {}
+    for k, v in value.items():
+        _apply(doc, op, f"{schema}:{k}", v, attrs)
+
+
+def _container(doc: dict, schema: str, core: str) -> dict:
+    if schema == core:
+        return doc
+    container = doc.get(schema)
+    if not isinstance(container, dict):
+        container = doc[schema] = {}
+    return container
+
+
+def _apply_filtered(
+    container: dict, op: str, attr: str, flt: tuple, sub: str | None, value: Any, path: str
+) -> None:
+    """`attr[filter]` and `attr[filter].sub`: a replace with no match creates the element the
+    filter pins (`emails[type eq "work"].value`)."""
+    elements = container.get(attr) if isinstance(container.get(attr), list) else []
+    hits = [e for e in elements if isinstance(e, dict) and evaluate(flt, element_getter(e))]
+    if op == "remove":
+        if sub:
+            for e in hits:
+                for k in [k for k in e if k.lower() == sub.lower()]:
+                    del e[k]
         else:
-            target[sub] = value
-        container[attr] = target
+            container[attr] = [e for e in elements if not any(e is h for h in hits)]
         return
+    if not hits:
+        pinned = eq_pairs(flt)
+        if pinned is None:
+            raise ScimError(400, f"No element of {attr} matches the filter in {path!r}.", "noTarget")
+        hits = [pinned]
+        container[attr] = [*elements, pinned]
+    for e in hits:
+        if sub:
+            e[sub] = value
+        elif isinstance(value, dict):
+            if op == "replace":
+                keep = {k: v for k, v in e.items() if k.lower() in ("type",)}
+                e.clear()
+                e.update(keep)
+            e.update(value)
+        else:
+            raise invalid_value(f"The value for {path!r} must be an object.")
+
+
+def _apply_sub(container: dict, op: str, attr: str, sub: str, value: Any) -> None:
+    if attr in MULTI:
+        for e in container.get(attr) or []:
+            if isinstance(e, dict):
+                if op == "remove":
+                    e.pop(sub, None)
+                else:
+                    e[sub] = value
+        return
+    target = container.get(attr)
+    if not isinstance(target, dict):
+        target = {} if target is None else {"value": target}
+    if op == "remove":
+        target.pop(sub, None)
+    else:
+        target[sub] = value
+    container[attr] = target
+
+
+def _apply_plain(container: dict, op: str, attr: str, value: Any) -> None:
+    multi = attr in MULTI
     if op == "remove":
         if multi and value is not None:
             gone = value if isinstance(value, list) else [value]
