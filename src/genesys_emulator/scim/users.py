@@ -301,56 +301,69 @@ def read_user(org: Org, doc: Any, current: dict | None = None) -> dict:
     out["password"] = password is not None
     roles = get_ci(body, "roles")
     if roles is not None:
-        names = []
-        known = {r["name"].lower(): r["name"] for r in org.roles.values()}
-        for i, r in enumerate(as_list(roles, "roles")):
-            value = get_ci(r, "value") if isinstance(r, dict) else None
-            if not isinstance(value, str) or not value.strip():
-                raise invalid_value(f"roles[{i}] must be an object with a role name in value.")
-            if value.strip().lower() not in known:
-                raise invalid_value(f"roles[{i}]: there is no role named {value.strip()!r}.")
-            names.append(known[value.strip().lower()])
-        out["roles"] = names
-
+        out["roles"] = _role_names(org, roles)
     if enterprise is not None or current is None:
-        ent = enterprise or {}
-        division = as_str(get_ci(ent, "division"), "division")
-        if division:
-            d = division_by_name(org, division)
-            if d is None or not org.settled(d["id"]):
-                raise invalid_value(
-                    f"The division {division!r} does not exist; "
-                    f"{ENTERPRISE}:division takes the name of an existing division."
-                )
-            out["divisionId"] = d["id"]
-        elif current is None:
-            out["divisionId"] = org.home_division_id
-        out["department"] = as_str(get_ci(ent, "department"), "department")
-        out["employeeNumber"] = as_str(get_ci(ent, "employeeNumber"), "employeeNumber") or None
-        hire = as_str(get_ci(ent, "dateHire"), "dateHire")
-        if hire:
-            m = _DATE.match(hire)
-            if not m:
-                raise invalid_value("dateHire must be a date, YYYY-MM-DD.")
-            hire = m.group(1)
-        out["dateHire"] = hire or None
-        manager = get_ci(ent, "manager")
-        if isinstance(manager, dict):
-            manager = get_ci(manager, "value")
-        manager = as_str(manager, "manager.value") or None
-        if manager is not None:
-            m_user = org.users.get(manager)
-            if m_user is None or m_user["state"] == "deleted":
-                raise invalid_value(f"manager {manager} is not a user of this org.")
-            if current is not None and manager == current["id"]:
-                raise invalid_value("A user cannot be their own manager.")
-        out["managerId"] = manager
+        out.update(_read_enterprise(org, enterprise or {}, current))
     if genesys is not None or current is None:
         gen = genesys or {}
         out["routingSkills"] = _proficiencies(get_ci(gen, "routingSkills"), "routingSkills")
         out["routingLanguages"] = _proficiencies(get_ci(gen, "routingLanguages"), "routingLanguages")
         out["externalIds"] = _other_external_ids(get_ci(gen, "externalIds"))
     return out
+
+
+def _role_names(org: Org, roles: Any) -> list[str]:
+    """SCIM roles by name: each must be a role of the org (they are not granted, see models)."""
+    names = []
+    known = {r["name"].lower(): r["name"] for r in org.roles.values()}
+    for i, r in enumerate(as_list(roles, "roles")):
+        value = get_ci(r, "value") if isinstance(r, dict) else None
+        if not isinstance(value, str) or not value.strip():
+            raise invalid_value(f"roles[{i}] must be an object with a role name in value.")
+        if value.strip().lower() not in known:
+            raise invalid_value(f"roles[{i}]: there is no role named {value.strip()!r}.")
+        names.append(known[value.strip().lower()])
+    return names
+
+
+def _read_enterprise(org: Org, ent: dict, current: dict | None) -> dict[str, Any]:
+    """The enterprise extension: division (by name), department, employee number, hire date, manager."""
+    out: dict[str, Any] = {}
+    division = as_str(get_ci(ent, "division"), "division")
+    if division:
+        d = division_by_name(org, division)
+        if d is None or not org.settled(d["id"]):
+            raise invalid_value(
+                f"The division {division!r} does not exist; "
+                f"{ENTERPRISE}:division takes the name of an existing division."
+            )
+        out["divisionId"] = d["id"]
+    elif current is None:
+        out["divisionId"] = org.home_division_id
+    out["department"] = as_str(get_ci(ent, "department"), "department")
+    out["employeeNumber"] = as_str(get_ci(ent, "employeeNumber"), "employeeNumber") or None
+    hire = as_str(get_ci(ent, "dateHire"), "dateHire")
+    if hire:
+        m = _DATE.match(hire)
+        if not m:
+            raise invalid_value("dateHire must be a date, YYYY-MM-DD.")
+        hire = m.group(1)
+    out["dateHire"] = hire or None
+    out["managerId"] = _manager(org, get_ci(ent, "manager"), current)
+    return out
+
+
+def _manager(org: Org, manager: Any, current: dict | None) -> str | None:
+    if isinstance(manager, dict):
+        manager = get_ci(manager, "value")
+    manager = as_str(manager, "manager.value") or None
+    if manager is not None:
+        m_user = org.users.get(manager)
+        if m_user is None or m_user["state"] == "deleted":
+            raise invalid_value(f"manager {manager} is not a user of this org.")
+        if current is not None and manager == current["id"]:
+            raise invalid_value("A user cannot be their own manager.")
+    return manager
 
 
 _SCIM_FIELDS = ("workEmail", "phoneNumbers", "externalId", "employeeNumber", "dateHire")
