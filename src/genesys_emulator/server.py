@@ -323,9 +323,17 @@ def running_emulator(
     quirks: Quirks | None = None,
     directory_restricted: bool = False,
     max_body: int = MAX_BODY,
+    stale_version_400: float = 0.0,
+    index_lag: float | str = 0.0,
+    quirk_seed: int = 0,
 ) -> Iterator[RunningEmulator]:
-    """Start an emulator on a free port; yield its base URL and admin credentials; stop it."""
+    """Start an emulator on a free port; yield its base URL and admin credentials; stop it.
+    `stale_version_400`, `index_lag` (seconds or "300ms") and `quirk_seed` are shorthands for
+    `quirks=Quirks(...)`."""
     delay = parse_duration(consistency_delay) if isinstance(consistency_delay, str) else consistency_delay
+    if quirks is None:
+        lag = parse_duration(index_lag) if isinstance(index_lag, str) else index_lag
+        quirks = Quirks(stale_version_400=stale_version_400, index_lag=lag, seed=quirk_seed)
     opts = Options(
         seed, host, port, rate_limit, token_rate_limit, faults, fault_seed, delay, state_file,
         org_rate_limit, quirks or Quirks(), directory_restricted, max_body,

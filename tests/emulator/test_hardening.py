@@ -180,3 +180,17 @@ def test_restricted_directory_as_a_seed_option(emu: RunningEmulator) -> None:
     emu.reset("demo")
     assert emu.admin.get("/_emulator/settings").json() == {"directoryRestricted": False}
     assert emu.admin.post("/_emulator/reset", json={"seed": "nope+restricted-directory"}).status_code == 400
+
+
+def test_quirks_as_start_options_survive_a_reset() -> None:
+    with running_emulator(seed="demo", stale_version_400=1.0, index_lag="400ms") as emu:
+        emu.reset("demo")
+        with httpx.Client(base_url=emu.base_url, headers={"Authorization": f"Bearer {emu.token()}"}) as api:
+            made = api.post("/api/v2/users", json={"name": "Late", "email": "late@quirk.example"}).json()
+            assert made["id"] not in {u["id"] for u in api.get("/api/v2/users").json()["entities"]}
+            stale = api.patch(f"/api/v2/users/{made['id']}", json={"version": 99, "title": "x"})
+            assert (
+                stale.status_code == 400 and "does not match the current version" in stale.json()["message"]
+            )
+            time.sleep(0.45)
+            assert made["id"] in {u["id"] for u in api.get("/api/v2/users").json()["entities"]}
