@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Callable
 
 import httpx
@@ -22,6 +23,36 @@ from tenantry.genesys.retry import RetryPolicy
 TOKEN_PATH = "/oauth/token"
 
 
+class MintPacer:
+    """The token endpoint's own limit, shared by every token minted through one client object:
+    at most `limit` mints in any `window` seconds (a pool of tokens is minted at this pace, not
+    all at once). Its HTTP 400 "rate limit exceeded" is still handled, with backoff, by `_mint`."""
+
+    def __init__(
+        self, limit: int = 60, window: float = 60.0, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        if limit < 1 or window <= 0:
+            raise ValueError("a mint pace needs a positive limit and window")
+        self.limit, self.window = limit, window
+        self._clock = clock
+        self._sent: deque[float] = deque()
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        # A little more than the window: the endpoint counts arrivals, which we only know to
+        # within the network's delay (the same margin the request budget keeps).
+        span = self.window * 1.02 + 0.05
+        async with self._lock:
+            while True:
+                now = self._clock()
+                while self._sent and self._sent[0] + span <= now:
+                    self._sent.popleft()
+                if len(self._sent) < self.limit:
+                    self._sent.append(now)
+                    return
+                await asyncio.sleep(self._sent[0] + span - now)
+
+
 class TokenProvider:
     """One OAuth client's bearer token."""
 
@@ -33,9 +64,11 @@ class TokenProvider:
         *,
         metrics: Metrics,
         policy: RetryPolicy | None = None,
+        pacer: MintPacer | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._http = http
+        self._pacer = pacer
         self._url = token_url
         self._credentials = credentials
         self._metrics = metrics
@@ -52,6 +85,11 @@ class TokenProvider:
 
     def __repr__(self) -> str:
         return f"TokenProvider(client_id={self.client_id!r}, token=<redacted>)"
+
+    @property
+    def minted(self) -> bool:
+        """Whether a token is at hand (a pool prefers members that need no mint)."""
+        return self._token is not None and self._clock() < self._refresh_at
 
     async def get(self) -> str:
         """The cached token, or a fresh one minted by exactly one of the concurrent callers."""
@@ -80,6 +118,8 @@ class TokenProvider:
         attempt = 0
         while True:
             attempt += 1
+            if self._pacer is not None:
+                await self._pacer.wait()
             t0 = self._clock()
             response: httpx.Response | None = None
             try:

@@ -16,6 +16,7 @@ sends, learns from the rate headers, logs one line, counts, and decides what a f
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json as jsonlib
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -24,8 +25,9 @@ from urllib.parse import quote
 
 import httpx
 
-from tenantry.genesys.auth import TokenProvider
+from tenantry.genesys.auth import MintPacer, TokenProvider
 from tenantry.genesys.budget import RateBudget
+from tenantry.genesys.ceiling import OrgCeiling
 from tenantry.genesys.config import Credentials, GenesysSettings
 from tenantry.genesys.errors import (
     ConflictError,
@@ -42,6 +44,8 @@ from tenantry.genesys.retry import RetryPolicy, is_retryable_status
 
 T = TypeVar("T")
 Params = Mapping[str, Any] | None
+MAX_POOL = 50  # tokens per OAuth client, as the Terraform provider allows
+AUTO_POOL_MAX = 10  # a pool sized to the work grows to this many tokens per client (Terraform's default)
 
 
 class GenesysClient:
@@ -61,13 +65,23 @@ class GenesysClient:
         learn_rate_limit: bool = True,
         metrics: Metrics | None = None,
         clock: Callable[[], float] = time.monotonic,
+        token_pool_size: int | None = 1,
+        mint_limit: tuple[int, float] = (60, 60.0),
     ) -> None:
+        """`token_pool_size`: tokens minted from each OAuth client, each with its own rate budget
+        (1–50); None sizes the pool to the work: one token per client, one more minted whenever
+        every token's budget is spent, up to AUTO_POOL_MAX. `mint_limit`: the token endpoint's
+        own limit (mints per seconds), shared by every token minted here."""
         self.target = target
         self.metrics = metrics or Metrics()
         self.retry = retry or RetryPolicy()
         self._clock = clock
         if not credentials:
             raise ValueError("GenesysClient needs at least one OAuth client")
+        if token_pool_size is not None and not 1 <= token_pool_size <= MAX_POOL:
+            raise ValueError(f"token_pool_size must be between 1 and {MAX_POOL}")
+        self.pacer = MintPacer(*mint_limit, clock=clock)
+        self.ceiling = OrgCeiling(rate_window, clock=clock)
 
         def member(creds: Credentials) -> PoolMember:
             # Each member has its own connection pool: httpcore scans every connection of a pool
@@ -81,7 +95,9 @@ class GenesysClient:
                 headers={"Accept": "application/json", "User-Agent": "tenantry"},
             )
             return PoolMember(
-                TokenProvider(http, target.token_url, creds, metrics=self.metrics, clock=clock),
+                TokenProvider(
+                    http, target.token_url, creds, metrics=self.metrics, pacer=self.pacer, clock=clock
+                ),
                 RateBudget(
                     rate_limit,
                     rate_window,
@@ -92,13 +108,21 @@ class GenesysClient:
                 http,
             )
 
-        self.pool = ClientPool([member(c) for c in credentials])
+        per_client = token_pool_size or 1
+        grown = itertools.cycle(credentials)
+        self.pool = ClientPool(
+            [member(c) for c in credentials for _ in range(per_client)],
+            grow=(lambda: member(next(grown))) if token_pool_size is None else None,
+            max_size=len(credentials) * (token_pool_size or AUTO_POOL_MAX),
+        )
         self._recent: dict[str, float] = {}
 
     @classmethod
     def from_settings(cls, settings: GenesysSettings, **kwargs: Any) -> GenesysClient:
+        """A client as the settings say; a profile without `token_pool_size` sizes it to the work."""
         kwargs.setdefault("rate_limit", settings.rate_limit)
         kwargs.setdefault("rate_window", settings.rate_window)
+        kwargs.setdefault("token_pool_size", settings.token_pool_size)
         return cls(settings.target, settings.clients, **kwargs)
 
     async def __aenter__(self) -> GenesysClient:
@@ -228,7 +252,7 @@ class GenesysClient:
         failure = ""
         sent = True
         wait = 0.0
-        async with member.budget.slot(claimed=True):
+        async with member.budget.slot(claimed=True), self.ceiling.slot():
             t0 = self._clock()
             try:
                 response = await member.http.request(
@@ -243,6 +267,10 @@ class GenesysClient:
             latency = self._clock() - t0
             if response is not None:
                 wait = member.budget.observe(response.headers, response.status_code)
+                if response.status_code != 429:
+                    self.ceiling.accepted()
+                elif wait > 0 and self.ceiling.hit(wait, member.budget.window, t0):
+                    wait = 0.0  # the token had budget left: the org is the limit, and its pause holds all
         status: int | str = response.status_code if response is not None else failure
         correlation_id = response.headers.get("ININ-Correlation-Id") if response is not None else None
         log_request(method, template, status, attempt, latency, correlation_id, member.client_id)
