@@ -129,7 +129,7 @@ def test_token_pool_size_from_a_profile(tmp_path: Path, value: str | None, expec
 def test_a_bad_token_pool_size_is_one_clear_sentence(tmp_path: Path, value: str) -> None:
     path = tmp_path / "genesys.toml"
     path.write_text(f'[profiles.p]\nclient_id = "a"\nclient_secret = "s"\ntoken_pool_size = {value}\n')
-    with pytest.raises(ConfigError, match="token_pool_size of profile 'p'.* from 1 to 50, or auto"):
+    with pytest.raises(ConfigError, match=r"token_pool_size of profile 'p'.* from 1 to 50, or auto"):
         load_settings("p", path, env={})
 
 

@@ -306,3 +306,11 @@ async def test_sso_put_sends_the_certificate_list_too(platform) -> None:
             client, "generic", {"issuerURI": "https://idp", "certificate": "NEW"}
         )
     assert stored["certificates"] == ["NEW"]
+
+
+async def test_a_group_description_is_set_by_a_put_after_the_post(demo: Any) -> None:
+    """The platform's group POST ignores `description`."""
+    async with emu_client(demo) as client:
+        made = await api.groups.create_group(client, "Described", description="Acme agents")
+        read = await api.groups.get_group(client, made.id)
+    assert made.description == read.description == "Acme agents"

@@ -60,7 +60,10 @@ async def create_group(
         found = await find_group(client, name)
         return found.to_api() if found else None
 
-    return Group.model_validate(await client.create(BASE, body, lookup=lookup))
+    group = Group.model_validate(await client.create(BASE, body, lookup=lookup))
+    if description is not None and group.description != description:
+        group = await update_group(client, group.id, description=description)  # POST ignores it
+    return group
 
 
 _WRITABLE = ("name", "description", "visibility", "rolesEnabled", "state")  # GroupUpdate has no type
