@@ -110,6 +110,36 @@ class GroupUpdate(Body):
     roles_enabled: bool | None = Field(default=None, alias="rolesEnabled")
 
 
+class Ref(Body):
+    id: str
+
+
+class MemberGroup(Body):
+    id: str
+    type: Literal["GROUP", "TEAM", "SKILLGROUP"] = "GROUP"
+
+
+class QueueBody(Body):
+    """POST and PUT /routing/queues (the fields this emulator keeps; a PUT replaces them)."""
+
+    name: Text
+    division: Ref | None = None
+    member_groups: list[MemberGroup] | None = Field(default=None, alias="memberGroups")
+    description: str | None = None
+
+
+class OAuthClientBody(Body):
+    """POST and PUT /oauth/clients (the SDK's OAuthClientRequest); roleDivisions and the token
+    lifetime are checked by the rules, which know the org and the bounds."""
+
+    name: Text
+    authorized_grant_type: Literal["CLIENT-CREDENTIALS", "CODE", "TOKEN", "SAML2-BEARER", "PASSWORD"] = Field(
+        default="CLIENT-CREDENTIALS", alias="authorizedGrantType"
+    )
+    description: str | None = None
+    state: Literal["active", "disabled", "inactive"] | None = None
+
+
 class DivisionBody(Body):
     """POST and PUT /authorization/divisions."""
 

@@ -12,8 +12,6 @@ from ..errors import ApiError, bad_request, not_found
 from ..org import Org, new_id, now_iso
 from ..permissions import ALL_DIVISIONS
 
-GRANT_TYPES = ("CLIENT-CREDENTIALS", "CODE", "TOKEN", "SAML2-BEARER", "PASSWORD")  # the SDK's enum
-STATES = ("active", "disabled", "inactive")
 MIN_TTL, MAX_TTL, DEFAULT_TTL = 300, 172_800, 86_400
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 
-from ..bodies import QueueMembers, validate
+from ..bodies import MemberGroup, QueueMembers, validate
 from ..divisions.models import ref as division_ref
 from ..errors import bad_request, conflict
 from ..org import Org, new_id, now_iso
@@ -12,31 +12,17 @@ from ..org import Org, new_id, now_iso
 MAX_MEMBERS_PER_CALL = 100
 
 
-BINDING_TYPES = ("GROUP", "TEAM", "SKILLGROUP")
-
-
-def member_groups(org: Org, items: object) -> tuple[list[str], list[dict]]:
+def member_groups(org: Org, items: list[MemberGroup] | None) -> tuple[list[str], list[dict]]:
     """(GROUP ids, other bindings): TEAM and SKILLGROUP bindings are kept as sent (this emulator
     models no teams or skill groups, so they bring no members), GROUP ids must be known groups."""
-    if items is None:
-        return [], []
-    if not isinstance(items, list):
-        raise bad_request("memberGroups must be an array of {id, type}.", "invalid.value")
     groups: list[str] = []
     others: list[dict] = []
-    for i, mg in enumerate(items):
-        if not isinstance(mg, dict) or not isinstance(mg.get("id"), str):
-            raise bad_request(f"memberGroups[{i}] needs an id.", "invalid.value")
-        kind = mg.get("type", "GROUP")
-        if kind not in BINDING_TYPES:
-            raise bad_request(
-                f"memberGroups[{i}].type must be one of {', '.join(BINDING_TYPES)}.", "invalid.value"
-            )
-        if kind == "GROUP":
-            org.group(mg["id"], ref=True)
-            groups.append(mg["id"])
-        elif all(o["id"] != mg["id"] for o in others):
-            others.append({"id": mg["id"], "type": kind})
+    for mg in items or []:
+        if mg.type == "GROUP":
+            org.group(mg.id, ref=True)
+            groups.append(mg.id)
+        elif all(o["id"] != mg.id for o in others):
+            others.append({"id": mg.id, "type": mg.type})
     return list(dict.fromkeys(groups)), others
 
 

@@ -6,9 +6,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..bodies import QueueBody, validate
 from ..divisions.models import ref as division_ref
-from ..errors import bad_request, not_found
-from ..web import caller, empty, id_list, json_body, listing, ok, org, paging, want_str
+from ..errors import not_found
+from ..web import caller, empty, id_list, json_body, listing, ok, org, paging
 from . import models as m
 
 BASE = "/api/v2/routing/queues"
@@ -45,29 +46,13 @@ async def list_queues(req: Request) -> Response:
     return ok(listing(req, [m.render(o, q) for q in queues], size, number))
 
 
-def _division_of(body: dict, default: str) -> str:
-    d = body.get("division")
-    if d is None:
-        return default
-    if not isinstance(d, dict) or not isinstance(d.get("id"), str):
-        raise bad_request("division must be an object with an id.", "invalid.value")
-    return d["id"]
-
-
 async def create_queue(req: Request) -> Response:
     o = org(req)
-    body = await json_body(req)
-    division_id = _division_of(body, o.home_division_id)
+    body = validate(QueueBody, await json_body(req))
+    division_id = body.division.id if body.division else o.home_division_id
     caller(req).require("routing:queue:add", division_id)
-    groups, others = m.member_groups(o, body.get("memberGroups"))
-    q = m.create(
-        o,
-        want_str(body, "name"),
-        division_id,
-        groups,
-        description=body.get("description") or "",
-        others=others,
-    )
+    groups, others = m.member_groups(o, body.member_groups)
+    q = m.create(o, body.name, division_id, groups, description=body.description or "", others=others)
     return ok(m.render(o, q))
 
 
@@ -78,15 +63,14 @@ async def get_queue(req: Request) -> Response:
 async def update_queue(req: Request) -> Response:
     o = org(req)
     q = visible_queue(req, "routing:queue:edit")
-    body = await json_body(req)
-    division_id = _division_of(body, q["divisionId"])
+    body = validate(QueueBody, await json_body(req))
+    division_id = body.division.id if body.division else q["divisionId"]
     if division_id != q["divisionId"]:
         caller(req).require("routing:queue:edit", division_id)
         o.division(division_id, ref=True)
-    name = want_str(body, "name")
-    groups, others = m.member_groups(o, body.get("memberGroups"))
-    description = want_str(body, "description", required=False)
-    return ok(m.render(o, m.update(o, q, name, groups, description, division_id=division_id, others=others)))
+    groups, others = m.member_groups(o, body.member_groups)
+    q = m.update(o, q, body.name, groups, body.description, division_id=division_id, others=others)
+    return ok(m.render(o, q))
 
 
 async def delete_queue(req: Request) -> Response:
