@@ -7,8 +7,13 @@ sends, learns from the rate headers, logs one line, counts, and decides what a f
   by attempts and elapsed time; a 429 that the rate headers show as the token's budget running
   out pauses that token for Retry-After, any other 429 delays just that request.
 * A non-idempotent create is never blindly retried: `create` looks the object up by its natural
-  key first, so a retry cannot make a duplicate.
-* 409 on a versioned update: `update_versioned` re-reads, re-applies the intended change, retries.
+  key first (again with backoff while listings lag behind the create), so a retry cannot make a
+  duplicate.
+* A version conflict (409, or 400 "does not match the current version") on a versioned update:
+  `update_versioned` re-reads, re-applies the intended change, retries; `retry_conflicts` does
+  the same for calls that carry no version (member removal, deletes).
+* A pool of tokens (several per OAuth client) spreads the calls; an org-wide ceiling learned
+  from the 429s no token budget explains holds the whole pool back.
 * 404 on an object this client created moments ago is retried for a bounded time.
 * 401 refreshes the token once; any other 4xx is final and raised as a typed GenesysError.
 """
@@ -20,6 +25,7 @@ import itertools
 import json as jsonlib
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -154,14 +160,13 @@ class GenesysClient:
         `idempotent` defaults to True for every method but POST; pass True for POSTs that only
         read (searches, queries) or that set a state (bulk grant and membership changes).
         """
-        url = self.target.api_base + _fill(template, path)
         safe = method != "POST" if idempotent is None else idempotent
-        started = self._clock()
-        attempt = 0
-        refreshed = False
-        uncertain = False  # an earlier attempt may have taken effect
+        call = _Call(
+            method, template, self.target.api_base + _fill(template, path), json, safe, self._clock()
+        )
+        call.retry_404_for = retry_404_for
         while True:
-            attempt += 1
+            call.attempt += 1
             member = self.pool.choose()
             try:
                 token = await member.tokens.get()
@@ -169,64 +174,76 @@ class GenesysClient:
                 member.budget.unclaim()
                 raise
             response, failure, sent, wait = await self._send(
-                member, token, method, url, template, params, json, headers, attempt
+                member, token, method, call.url, template, params, json, headers, call.attempt
             )
             if response is not None and response.is_success:
                 if method == "DELETE":
-                    self._forget(url)
+                    self._forget(call.url)
                 return response
-            delay = self.retry.backoff(attempt)
             if response is None:
-                reason = failure
-                error: GenesysError = TransportError(
-                    None, failure, f"no answer ({failure})", method=method, path=template
-                )
-                if sent and not safe:
-                    raise OutcomeUnknownError(
-                        None,
-                        failure,
-                        f"no answer ({failure}); the write may have taken effect",
-                        method=method,
-                        path=template,
-                    )
+                error, reason, delay = self._no_answer(call, failure, sent)
             else:
-                status = response.status_code
-                reason = str(status)
-                error = error_from_response(response, method, template)
-                if status == 401 and not refreshed:
-                    refreshed = True
-                    member.tokens.invalidate(token)
-                    delay = 0.0
-                elif is_retryable_status(status):
-                    # A 429 is answered before the request is processed: safe to send again.
-                    if not safe and status != 429:
-                        raise OutcomeUnknownError(
-                            status,
-                            error.code,
-                            f"{error.message}; the write may have taken effect",
-                            error.correlation_id,
-                            method=method,
-                            path=template,
-                        )
-                    if status == 429:
-                        # Out of budget: the token is paused and the slot waits it out.
-                        # Otherwise (another limiter) only this request waits Retry-After.
-                        delay = wait + self.retry.backoff(1) if wait else min(delay, 0.05)
-                elif (
-                    status == 404
-                    and not (method == "DELETE" and uncertain)  # our earlier attempt deleted it
-                    and self._still_fresh(url, json, started, retry_404_for)
-                ):
-                    reason = "404-fresh"
-                else:
-                    raise error
-            uncertain = uncertain or (sent and (response is None or response.status_code >= 500))
-            elapsed = self._clock() - started
-            if attempt >= self.retry.max_attempts or elapsed + delay > self.retry.max_elapsed:
-                raise error
-            self.metrics.record_retry(method, template, reason)
-            if delay > 0:
-                await asyncio.sleep(delay)
+                error, reason, delay = self._answered(call, response, member, token, wait)
+            call.uncertain = call.uncertain or (sent and (response is None or response.status_code >= 500))
+            await self._wait_or_give_up(call, error, reason, delay)
+
+    def _no_answer(self, call: _Call, failure: str, sent: bool) -> tuple[GenesysError, str, float]:
+        """No HTTP answer: a read is sent again; a write that was sent may have taken effect."""
+        if sent and not call.safe:
+            raise OutcomeUnknownError(
+                None,
+                failure,
+                f"no answer ({failure}); the write may have taken effect",
+                method=call.method,
+                path=call.template,
+            )
+        error = TransportError(
+            None, failure, f"no answer ({failure})", method=call.method, path=call.template
+        )
+        return error, failure, self.retry.backoff(call.attempt)
+
+    def _answered(
+        self, call: _Call, response: httpx.Response, member: PoolMember, token: str, wait: float
+    ) -> tuple[GenesysError, str, float]:
+        """What a failed answer means: retry (reason, delay), or raise it as final."""
+        status = response.status_code
+        error = error_from_response(response, call.method, call.template)
+        delay = self.retry.backoff(call.attempt)
+        if status == 401 and not call.refreshed:
+            call.refreshed = True
+            member.tokens.invalidate(token)
+            return error, "401", 0.0
+        if is_retryable_status(status):
+            # A 429 is answered before the request is processed: safe to send again.
+            if not call.safe and status != 429:
+                raise OutcomeUnknownError(
+                    status,
+                    error.code,
+                    f"{error.message}; the write may have taken effect",
+                    error.correlation_id,
+                    method=call.method,
+                    path=call.template,
+                )
+            if status == 429:
+                # Out of budget: the token (or the org ceiling) is paused and the slot waits it
+                # out. Otherwise (a stray limiter) only this request waits Retry-After.
+                delay = wait + self.retry.backoff(1) if wait else min(delay, 0.05)
+            return error, str(status), delay
+        if (
+            status == 404
+            and not (call.method == "DELETE" and call.uncertain)  # our earlier attempt deleted it
+            and self._still_fresh(call.url, call.json, call.started, call.retry_404_for)
+        ):
+            return error, "404-fresh", delay
+        raise error
+
+    async def _wait_or_give_up(self, call: _Call, error: GenesysError, reason: str, delay: float) -> None:
+        elapsed = self._clock() - call.started
+        if call.attempt >= self.retry.max_attempts or elapsed + delay > self.retry.max_elapsed:
+            raise error
+        self.metrics.record_retry(call.method, call.template, reason)
+        if delay > 0:
+            await asyncio.sleep(delay)
 
     async def _send(
         self,
@@ -423,6 +440,22 @@ class GenesysClient:
                 self.metrics.record_retry("VERSIONED", template, "409")
                 await asyncio.sleep(self.retry.backoff(attempt))
         raise AssertionError("unreachable")
+
+
+@dataclass
+class _Call:
+    """One logical request across its attempts."""
+
+    method: str
+    template: str
+    url: str
+    json: Any
+    safe: bool
+    started: float
+    retry_404_for: float | None = None
+    attempt: int = 0
+    refreshed: bool = False  # the token was refreshed once after a 401
+    uncertain: bool = False  # an earlier attempt may have taken effect
 
 
 def _fill(template: str, path: Mapping[str, str] | None) -> str:
