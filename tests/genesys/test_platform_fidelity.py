@@ -314,3 +314,19 @@ async def test_a_group_description_is_set_by_a_put_after_the_post(demo: Any) -> 
         made = await api.groups.create_group(client, "Described", description="Acme agents")
         read = await api.groups.get_group(client, made.id)
     assert made.description == read.description == "Acme agents"
+
+
+async def test_the_auth_flow_serves_another_httpx_client_and_refreshes_once_on_401(platform) -> None:
+    """Issue 10: auth is an httpx.Auth that other callers (SCIM bridge, analytics) reuse."""
+    fake, base = platform
+
+    @fake.route("GET", "/api/v2/analytics/ping")
+    def ping(request: httpx.Request) -> httpx.Response:
+        if request.headers["Authorization"] == "Bearer tok-1":  # revoked meanwhile
+            return error(401, "bad.credentials", "Invalid login credentials.")
+        return ok({"token": request.headers["Authorization"]})
+
+    async with client_for(base) as client, httpx.AsyncClient(base_url=base, auth=client.auth()) as other:
+        answer = await other.get("/api/v2/analytics/ping")
+    assert answer.status_code == 200 and answer.json() == {"token": "Bearer tok-2"}
+    assert fake.tokens_minted == 2

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable, Generator
 
 import httpx
 
@@ -183,3 +183,24 @@ def _retry_after(response: httpx.Response) -> float | None:
         return float(response.headers["Retry-After"])
     except (KeyError, ValueError):
         return None
+
+
+class TokenAuth(httpx.Auth):
+    """A TokenProvider's bearer token as an httpx.Auth flow: a 401 refreshes the token once and
+    sends the request again. Any httpx.AsyncClient (the SCIM bridge's, analytics') can use it
+    (`GenesysClient.auth()`); tenantry's own calls go through it too."""
+
+    def __init__(self, tokens: TokenProvider) -> None:
+        self.tokens = tokens
+
+    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        raise RuntimeError("TokenAuth mints tokens asynchronously: use it with an httpx.AsyncClient")
+
+    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        token = await self.tokens.get()
+        request.headers["Authorization"] = f"Bearer {token}"
+        response = yield request
+        if response.status_code == 401:
+            self.tokens.invalidate(token)
+            request.headers["Authorization"] = f"Bearer {await self.tokens.get()}"
+            yield request

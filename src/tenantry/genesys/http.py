@@ -15,7 +15,8 @@ sends, learns from the rate headers, logs one line, counts, and decides what a f
 * A pool of tokens (several per OAuth client) spreads the calls; an org-wide ceiling learned
   from the 429s no token budget explains holds the whole pool back.
 * 404 on an object this client created moments ago is retried for a bounded time.
-* 401 refreshes the token once; any other 4xx is final and raised as a typed GenesysError.
+* 401 refreshes the token once (the auth flow, auth.TokenAuth, which any httpx client can
+  reuse through `auth()`); any other 4xx is final and raised as a typed GenesysError.
 """
 
 from __future__ import annotations
@@ -169,12 +170,12 @@ class GenesysClient:
             call.attempt += 1
             member = self.pool.choose()
             try:
-                token = await member.tokens.get()
+                await member.tokens.get()  # minted outside the budget's slot (auth reads the cache)
             except BaseException:
                 member.budget.unclaim()
                 raise
             response, failure, sent, wait = await self._send(
-                member, token, method, call.url, template, params, json, headers, call.attempt
+                member, method, call.url, template, params, json, headers, call.attempt
             )
             if response is not None and response.is_success:
                 if method == "DELETE":
@@ -183,7 +184,7 @@ class GenesysClient:
             if response is None:
                 error, reason, delay = self._no_answer(call, failure, sent)
             else:
-                error, reason, delay = self._answered(call, response, member, token, wait)
+                error, reason, delay = self._answered(call, response, wait)
             call.uncertain = call.uncertain or (sent and (response is None or response.status_code >= 500))
             await self._wait_or_give_up(call, error, reason, delay)
 
@@ -203,16 +204,12 @@ class GenesysClient:
         return error, failure, self.retry.backoff(call.attempt)
 
     def _answered(
-        self, call: _Call, response: httpx.Response, member: PoolMember, token: str, wait: float
+        self, call: _Call, response: httpx.Response, wait: float
     ) -> tuple[GenesysError, str, float]:
         """What a failed answer means: retry (reason, delay), or raise it as final."""
         status = response.status_code
         error = error_from_response(response, call.method, call.template)
         delay = self.retry.backoff(call.attempt)
-        if status == 401 and not call.refreshed:
-            call.refreshed = True
-            member.tokens.invalidate(token)
-            return error, "401", 0.0
         if is_retryable_status(status):
             # A 429 is answered before the request is processed: safe to send again.
             if not call.safe and status != 429:
@@ -248,7 +245,6 @@ class GenesysClient:
     async def _send(
         self,
         member: PoolMember,
-        token: str,
         method: str,
         url: str,
         template: str,
@@ -262,9 +258,7 @@ class GenesysClient:
         Returns (response, failure kind, whether it was sent, how long this request must wait
         before a retry because of a 429 that did not pause the whole token).
         """
-        request_headers = {"Authorization": f"Bearer {token}"}
-        if headers:
-            request_headers.update(headers)
+        request_headers = dict(headers or {})  # the bearer token: member.auth (a 401 refreshes it once)
         response: httpx.Response | None = None
         failure = ""
         sent = True
@@ -273,7 +267,7 @@ class GenesysClient:
             t0 = self._clock()
             try:
                 response = await member.http.request(
-                    method, url, params=params, json=json, headers=request_headers
+                    method, url, params=params, json=json, headers=request_headers, auth=member.auth
                 )
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout):
                 failure, sent = "connect", False
@@ -293,6 +287,11 @@ class GenesysClient:
         log_request(method, template, status, attempt, latency, correlation_id, member.client_id)
         self.metrics.record_call(method, template, status)
         return response, failure, sent, wait
+
+    def auth(self) -> httpx.Auth:
+        """The first token's auth flow, for another httpx.AsyncClient (the SCIM bridge's,
+        analytics') that calls the same org with tenantry's credentials."""
+        return self.pool.members[0].auth
 
     async def probe(self) -> int:
         """The HTTP status the API host answers without a token (doctor: is the target there?)."""
@@ -454,7 +453,6 @@ class _Call:
     started: float
     retry_404_for: float | None = None
     attempt: int = 0
-    refreshed: bool = False  # the token was refreshed once after a 401
     uncertain: bool = False  # an earlier attempt may have taken effect
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from tenantry.genesys.auth import TokenProvider
+from tenantry.genesys.auth import TokenAuth, TokenProvider
 from tenantry.genesys.budget import RateBudget
 
 
@@ -24,6 +24,9 @@ class PoolMember:
     tokens: TokenProvider
     budget: RateBudget
     http: httpx.AsyncClient
+
+    def __post_init__(self) -> None:
+        self.auth = TokenAuth(self.tokens)
 
     @property
     def client_id(self) -> str:
