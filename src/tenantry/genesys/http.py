@@ -31,6 +31,14 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
+from tenacity import (
+    AsyncRetrying,
+    retry_if_exception_type,
+    retry_if_result,
+    stop_after_attempt,
+    stop_after_delay,
+    wait_exponential,
+)
 
 from tenantry.genesys.auth import MintPacer, TokenProvider
 from tenantry.genesys.budget import RateBudget
@@ -387,16 +395,14 @@ class GenesysClient:
 
         Listings and search lag behind a create: right after an unclear create (or a 409 saying
         the object exists) one miss proves nothing. Keeps looking for `retry.index_lag` seconds."""
-        deadline = self._clock() + self.retry.index_lag
-        attempt = 0
-        while True:
-            attempt += 1
-            found = await lookup()
-            if found is not None or self._clock() >= deadline:
-                return found
-            self.metrics.record_retry("LOOKUP", "natural key", "index-lag")
-            pause = min(self.retry.index_lag_step * 2 ** (attempt - 1), 1.0)
-            await asyncio.sleep(min(pause, max(0.0, deadline - self._clock())))
+        retrying = AsyncRetrying(
+            retry=retry_if_result(lambda found: found is None),
+            stop=stop_after_delay(self.retry.index_lag),
+            wait=wait_exponential(multiplier=self.retry.index_lag_step, max=1.0),
+            before_sleep=lambda _state: self.metrics.record_retry("LOOKUP", "natural key", "index-lag"),
+            retry_error_callback=lambda _state: None,  # still not found: it does not exist
+        )
+        return await retrying(lookup)
 
     async def update_versioned(
         self,
@@ -406,39 +412,36 @@ class GenesysClient:
         *,
         template: str = "versioned update",
     ) -> T:
-        """Read, apply the intended change to what was read, write; on 409 do it all again.
+        """Read, apply the intended change to what was read, write; on a version conflict do it
+        all again (tenacity, `retry_conflicts`).
 
         `apply` returns the body to write (carrying the version it read), or None when the
         object already is as intended.
         """
-        error: ConflictError | None = None
-        for attempt in range(1, self.retry.conflict_attempts + 1):
+
+        async def once() -> T:
             current = await read()
             change = apply(current)
-            if change is None:
-                return current
-            try:
-                return await write(change)
-            except ConflictError as exc:
-                error = exc
-                self.metrics.record_retry("VERSIONED", template, "409")
-                await asyncio.sleep(self.retry.backoff(attempt))
-        assert error is not None
-        raise error
+            return current if change is None else await write(change)
+
+        return await self.retry_conflicts(once, template=template)
 
     async def retry_conflicts(self, action: Callable[[], Awaitable[T]], *, template: str) -> T:
-        """Run `action` again after a version conflict (409, or the 400 form) on a call that names
-        no version itself (member removal, group and user delete): the platform checks one
-        internally, and a concurrent change makes it answer as if ours were stale."""
-        for attempt in range(1, self.retry.conflict_attempts + 1):
-            try:
+        """Run `action` again after a version conflict (409, or the 400 form): a versioned update
+        re-reads inside `action`; a call that names no version itself (member removal, group and
+        user delete) is checked against one by the platform, and a concurrent change makes it
+        answer as if ours were stale. Bounded by the policy's conflict_attempts, jittered backoff."""
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type(ConflictError),
+            stop=stop_after_attempt(self.retry.conflict_attempts),
+            wait=lambda state: self.retry.backoff(state.attempt_number),
+            before_sleep=lambda _state: self.metrics.record_retry("VERSIONED", template, "409"),
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
                 return await action()
-            except ConflictError:
-                if attempt >= self.retry.conflict_attempts:
-                    raise
-                self.metrics.record_retry("VERSIONED", template, "409")
-                await asyncio.sleep(self.retry.backoff(attempt))
-        raise AssertionError("unreachable")
+        raise AssertionError("unreachable: tenacity re-raises the last conflict")
 
 
 @dataclass
