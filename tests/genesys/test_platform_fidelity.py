@@ -12,8 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
+from tenantry.domain.model import Grant
 from tenantry.genesys import Credentials, GenesysClient, RetryPolicy, api, resolve_target
 from tenantry.genesys.models import RoleDivision
+from tenantry.genesys.snapshot import read_user_grants
 
 from .conftest import SECRET, FakePlatform, body_of, emu_client, error, ok
 from .realhttp import serving
@@ -265,8 +267,10 @@ async def test_a_users_direct_grants_leave_out_those_inherited_from_its_groups(d
         await api.grants.bulk_add(client, user.id, [RoleDivision(role_id=viewer.id, division_id=home.id)])
         subject = await api.grants.get_subject(client, user.id)
         direct = await api.grants.direct_grants(client, user.id)
+        own = await read_user_grants(client, user.id)
     assert (agent.id, home.id) in {(g.role.id, g.division.id) for g in subject.grants}  # inherited, listed
     assert (viewer.id, home.id) in direct and (agent.id, home.id) not in direct
+    assert Grant(viewer.id, home.id) in own and Grant(agent.id, home.id) not in own
 
 
 async def test_an_oauth_client_is_set_inactive_before_it_is_deleted(demo: Any) -> None:

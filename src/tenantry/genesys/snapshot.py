@@ -14,7 +14,16 @@ from typing import Any
 
 from tenantry.domain.model import Division, Grant, Group, OAuthClient, Policy, Queue, Role, Snapshot, User
 from tenantry.genesys import GenesysClient
-from tenantry.genesys.api import divisions, groups, identity_providers, oauth_clients, queues, roles, users
+from tenantry.genesys.api import (
+    divisions,
+    grants,
+    groups,
+    identity_providers,
+    oauth_clients,
+    queues,
+    roles,
+    users,
+)
 from tenantry.genesys.api.identity_providers import PROVIDER_TYPES
 
 Progress = Callable[[str], None]
@@ -131,3 +140,12 @@ async def read_snapshot(client: GenesysClient, *, progress: Progress | None = No
         target = snap.group_grants if kind == "PC_GROUP" or sid in snap.groups else snap.user_grants
         target[sid] = frozenset(gs)
     return snap
+
+
+async def read_user_grants(client: GenesysClient, user_id: str) -> frozenset[Grant]:
+    """One user's direct grants, for a one-person path (reconcile) that does not read the org.
+
+    GET /authorization/subjects/{userId} also lists the grants the user inherits from its
+    groups, each with the group's id as subjectId: only those whose subjectId is the user are
+    its own (otherwise every group role would look like a direct grant to revoke)."""
+    return frozenset(Grant(r, d) for r, d in await grants.direct_grants(client, user_id))
