@@ -9,6 +9,13 @@
     cores shared with the emulator), and the benchmark would measure the CPU, not the pool.
     On the platform (300 a *minute* per token) the rate limit, not the CPU, always binds.
 
+(c) A pool of 1, 2, 4 and 10 tokens minted from ONE OAuth client (`token_pool_size`, as the
+    Terraform provider does), each at the platform's limit per token in a shortened window
+    (300 per 15 s: a pool of 10 then needs 200 reads a second, within what one process drives):
+    after one window to fill the budgets, reads for two more windows; throughput
+    against linear (N x 300/15 s) and the share answered 429. Then the pool of 10 under an
+    org-wide ceiling below its sum (900 per 15 s): time against reads / ceiling.
+
 `run()` returns a markdown table; `python bench/bench_client.py` prints it.
 """
 
@@ -25,6 +32,9 @@ from tenantry.genesys.models import RoleDivision
 READS = 3_000
 LIMIT, WINDOW = 300, 1.0
 POOL_LIMIT = 75
+TOKEN_LIMIT, TOKEN_WINDOW = 300, 15.0  # the platform's 300 a minute per token, window shortened
+POOL_SIZES = (1, 2, 4, 10)
+ORG_CEILING = 900  # per TOKEN_WINDOW: below the pool of 10's sum (3,000)
 
 
 @dataclass
@@ -86,6 +96,95 @@ async def _bench(emu: object, admin: Credentials) -> list[Result]:
     return [ceiling, cpu_bound, single, pool]
 
 
+@dataclass
+class PoolRow:
+    name: str
+    tokens: int
+    reads: int
+    elapsed: float
+    requests: int
+    rate_limited: int
+    linear: float  # reads a second a perfectly linear pool would sustain
+
+    @property
+    def throughput(self) -> float:
+        return self.reads / self.elapsed
+
+    @property
+    def share_429(self) -> float:
+        return self.rate_limited / self.requests if self.requests else 0.0
+
+
+async def _token_pool(base_url: str, admin: Credentials, tokens: int, name: str, linear: float) -> PoolRow:
+    """Fill one window, then time two windows' worth of reads (the steady state, not the free start)."""
+    async with GenesysClient(
+        resolve_target(base_url),
+        [admin],
+        timeout=10.0,
+        token_pool_size=tokens,
+        rate_limit=TOKEN_LIMIT,
+        rate_window=TOKEN_WINDOW,
+    ) as client:
+        ids = [u.id for u in (await api.users.list_users(client)).users]
+        await asyncio.gather(*(m.tokens.get() for m in client.pool.members))  # mint outside the clock
+        warm = int(linear * TOKEN_WINDOW)
+        await asyncio.gather(*(api.users.get_user(client, ids[i % len(ids)]) for i in range(warm)))
+        reads = 2 * warm
+        before = client.metrics.snapshot()
+        t0 = time.monotonic()
+        await asyncio.gather(*(api.users.get_user(client, ids[i % len(ids)]) for i in range(reads)))
+        elapsed = time.monotonic() - t0
+        after = client.metrics.snapshot()
+    api_calls = sum(n for k, n in after["calls"].items() if "/oauth/token" not in k) - sum(
+        n for k, n in before["calls"].items() if "/oauth/token" not in k
+    )
+    limited = after["rate_limited"] - before["rate_limited"]
+    return PoolRow(name, tokens, reads, elapsed, api_calls, limited, linear)
+
+
+def _pool_rows() -> list[PoolRow]:
+    rows = []
+    with running_emulator(
+        seed="demo", rate_limit=f"{TOKEN_LIMIT}/{TOKEN_WINDOW:g}s", token_rate_limit="1000/60s", process=True
+    ) as emu:
+        admin = Credentials.of(emu.client_id, emu.client_secret)
+        for n in POOL_SIZES:
+            linear = n * TOKEN_LIMIT / TOKEN_WINDOW
+            rows.append(
+                asyncio.run(_token_pool(emu.base_url, admin, n, f"(c) {n} token(s), one client", linear))
+            )
+        emu.admin.put("/_emulator/org-ratelimit", json={"rate": f"{ORG_CEILING}/{TOKEN_WINDOW:g}s"})
+        time.sleep(TOKEN_WINDOW)
+        ceiling = ORG_CEILING / TOKEN_WINDOW
+        rows.append(asyncio.run(_token_pool(emu.base_url, admin, 10, "(d) 10 tokens, org ceiling", ceiling)))
+    return rows
+
+
+def pool_table(rows: list[PoolRow]) -> list[str]:
+    lines = [
+        "",
+        f"Token pool from one OAuth client; {TOKEN_LIMIT}/{TOKEN_WINDOW:g}s per token; "
+        f"(d) with an org ceiling of {ORG_CEILING}/{TOKEN_WINDOW:g}s",
+        "",
+        "| scenario | tokens | reads | elapsed (s) | reads/s | linear reads/s | ratio | 429s | 429 share |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r.name} | {r.tokens} | {r.reads} | {r.elapsed:.2f} | {r.throughput:.0f} | {r.linear:.0f} | "
+            f"{r.throughput / r.linear:.2f} | {r.rate_limited} | {r.share_429:.2%} |"
+        )
+    org = rows[-1]
+    lines += [
+        "",
+        f"- (c) ratio = measured throughput / (tokens x {TOKEN_LIMIT}/{TOKEN_WINDOW:g}s); target >= 0.95 "
+        "with < 1% 429s, as long as this process's CPU, not the limit, binds.",
+        f"- (d) time / (reads / org ceiling) = {org.linear / org.throughput:.3f} (target <= 1.05), "
+        f"{org.share_429:.2%} answered 429.",
+    ]
+    return lines
+
+
 def run() -> str:
     with running_emulator(seed="demo", token_rate_limit="1000/60s", process=True) as emu:
         ceiling, cpu_bound, single, pool = asyncio.run(
@@ -116,6 +215,7 @@ def run() -> str:
         f"{cpu_bound.requests / cpu_bound.elapsed:.0f}/s ({ceiling.elapsed / cpu_bound.elapsed:.2f}x one client): "
         "there the client's CPU binds, not the rate limit.",
     ]
+    lines += pool_table(_pool_rows())
     return "\n".join(lines)
 
 

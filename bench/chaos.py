@@ -26,8 +26,10 @@ from genesys_emulator import RunningEmulator, running_emulator
 
 from . import scale_org
 
-FAULTS = "429:0.05,500:0.03,503:0.03,timeout:0.02,reset:0.02,hang:1s"
+FAULTS = "429:0.05,500:0.03,503:0.03,timeout:0.02,reset:0.02,hang:1s,version:0.03,408:0.02"
 CONSISTENCY = "0.2s"
+# the platform's habits (issue 12): stale versions answered 400, listings and search lagging a create
+QUIRKS = {"staleVersion400": 0.5, "indexLag": "300ms", "indexLagShare": 0.5}
 TENANTS = 4
 
 
@@ -51,7 +53,7 @@ class ChaosResult:
                     f"### Chaos run: {self.people:,} people, onboarding then movers and leavers\n",
                     "| figure | value |",
                     "|---|---|",
-                    f"| emulator faults | `{FAULTS}`, consistency delay {CONSISTENCY} |",
+                    f"| emulator faults | `{FAULTS}`, consistency delay {CONSISTENCY}, quirks {QUIRKS} |",
                     f"| faults injected | {sum(self.faults.values()):,} ({faults}) |",
                     f"| SIGKILLs of apply | {self.kills} |",
                     f"| apply runs (killed ones included) | {self.runs} |",
@@ -167,6 +169,7 @@ def run_chaos(people: int = 300, kills: int = 5, seed: int = 7, rate: str = "150
         env = _env(emu)
         emu.admin.put("/_emulator/consistency", json={"delay": CONSISTENCY}).raise_for_status()
         emu.set_faults(FAULTS, seed)
+        emu.set_quirks(**QUIRKS, seed=seed)
         journal = f"sqlite:///{tmp}/chaos.db"
         # the kills are spread over both rounds; a kill that finds the run already finished carries
         # over, and the last round is rerun (a rerun of a converged org still reads it) until all land

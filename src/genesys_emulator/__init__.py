@@ -4,6 +4,7 @@ permissions per division, rate limits, paging caps, bulk limits, eventual consis
 It shares no code with tenantry's own client, so a misunderstanding is not copied into both.
 """
 
+from .app import Quirks
 from .server import Options, RunningEmulator, running_emulator, serve
 
-__all__ = ["Options", "RunningEmulator", "running_emulator", "serve"]
+__all__ = ["Options", "Quirks", "RunningEmulator", "running_emulator", "serve"]

@@ -10,7 +10,19 @@ import random
 import re
 from dataclasses import dataclass, field
 
-KINDS = ("429", "500", "502", "503", "504", "timeout", "reset")
+KINDS = ("429", "408", "500", "502", "503", "504", "timeout", "reset", "version")
+# `version`: a write racing another writer answers a version mismatch (the Terraform provider's
+# IsVersionMismatch retries these); only the versioned writes and deletes can draw it
+VERSIONED = frozenset(
+    {
+        ("PATCH", "/api/v2/users/{userId}"),
+        ("DELETE", "/api/v2/users/{userId}"),
+        ("PUT", "/api/v2/groups/{groupId}"),
+        ("DELETE", "/api/v2/groups/{groupId}"),
+        ("POST", "/api/v2/groups/{groupId}/members"),
+        ("DELETE", "/api/v2/groups/{groupId}/members"),
+    }
+)
 _DURATION = re.compile(r"^(\d*\.?\d+)(ms|s)?$")
 
 
@@ -83,8 +95,10 @@ class FaultInjector:
         for kind, rate in self.spec.rates.items():
             acc += rate
             if x < acc:
-                # a rate-limit answer never lets the request through
-                fault = Fault(kind, after and kind != "429" and method != "GET")
+                if kind == "version" and (method, path) not in VERSIONED:
+                    return None
+                # a rate-limit answer or a version mismatch never lets the request through
+                fault = Fault(kind, after and kind not in ("429", "version") and method != "GET")
                 self.injected[kind] = self.injected.get(kind, 0) + 1
                 self.log.append((f"{method} {path}", kind, fault.after_effect))
                 return fault

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import time
 import uuid
 from collections import defaultdict
@@ -17,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .errors import not_found
+from .errors import ApiError, not_found
 
 HOME_NAME = "Home"
 
@@ -50,11 +51,21 @@ class Org:
     oauth_clients: dict[str, dict] = field(default_factory=dict)
     identity_providers: dict[str, dict] = field(default_factory=dict)
     conversations: list[dict] = field(default_factory=list)
+    # org setting: directory search restricted by division (off on the platform by default)
+    directory_restricted: bool = False
+    # names of deleted roles and divisions: the grants they leave behind still render them
+    deleted_names: dict[str, str] = field(default_factory=dict)
     # volatile (never saved)
     grant_versions: dict[str, int] = field(default_factory=dict)
     tokens: dict[str, tuple[str, float]] = field(default_factory=dict)
     born: dict[str, float] = field(default_factory=dict)
     consistency_delay: float = 0.0
+    # the platform's harsher habits, off by default so runs stay deterministic (see Quirks)
+    stale_version_400: float = 0.0  # share of stale-version answers given as 400, not 409
+    index_lag: float = 0.0  # seconds a new object stays out of listings and search
+    index_lag_share: float = 1.0  # share of new objects that lag
+    quirk_rng: random.Random = field(default_factory=lambda: random.Random(0))
+    unindexed: dict[str, float] = field(default_factory=dict)  # object id -> when listings show it
     timeline: list[dict] = field(default_factory=list)
     record_timeline: bool = True
     epoch: int = 0  # bumped on every change that can alter a caller's permissions
@@ -83,6 +94,38 @@ class Org:
             del self.born[object_id]
             return True
         return False
+
+    def mark_indexed_later(self, object_id: str) -> None:
+        """Listings and search lag behind a create (the platform's search index); GET by id does not."""
+        if self.index_lag > 0 and self.quirk_rng.random() < self.index_lag_share:
+            self.unindexed[object_id] = time.monotonic() + self.index_lag
+
+    def indexed(self, object_id: str) -> bool:
+        due = self.unindexed.get(object_id)
+        if due is None:
+            return True
+        if time.monotonic() >= due:
+            del self.unindexed[object_id]
+            return True
+        return False
+
+    def version_mismatch(self, supplied: object, current: int) -> ApiError:
+        """A stale version: 409, or (a seeded share of the time) the platform's 400 form."""
+        message = f"The version supplied ({supplied}) does not match the current version ({current})."
+        if self.stale_version_400 > 0 and self.quirk_rng.random() < self.stale_version_400:
+            return ApiError(400, "bad.request", message)
+        return ApiError(409, "general.conflict", message)
+
+    def default_role_id(self) -> str | None:
+        return next((r["id"] for r in self.roles.values() if r.get("default")), None)
+
+    def name_of_role(self, role_id: str) -> str:
+        role = self.roles.get(role_id)
+        return role["name"] if role else self.deleted_names.get(role_id, "")
+
+    def name_of_division(self, division_id: str) -> str:
+        d = self.divisions.get(division_id)
+        return d["name"] if d else self.deleted_names.get(division_id, "")
 
     def division(self, division_id: str, *, ref: bool = False) -> dict:
         d = self.divisions.get(division_id)
@@ -113,10 +156,8 @@ class Org:
         return self.users.get(uid) if uid else None
 
     def index_user(self, user: dict) -> None:
-        if user["state"] == "deleted":
-            self._email_index.pop(user["email"].lower(), None)
-        else:
-            self._email_index[user["email"].lower()] = user["id"]
+        """Deleted users keep their email: it stays taken until the user is restored or purged."""
+        self._email_index[user["email"].lower()] = user["id"]
 
     def user_groups(self, user_id: str) -> set[str]:
         return self._user_groups.get(user_id, set())
@@ -189,6 +230,8 @@ class Org:
         "oauth_clients",
         "identity_providers",
         "conversations",
+        "directory_restricted",
+        "deleted_names",
     )
 
     def to_json(self) -> dict:

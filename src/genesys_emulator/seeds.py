@@ -72,10 +72,11 @@ def _base(org: Org) -> dict[str, str]:
 
 
 def _admin(org: Org, roles: dict[str, str], client_id: str | None, secret: str | None) -> tuple[str, str]:
+    # the admin holds every role of the org: a client can only be given roles its maker holds
     rec, sec = create_client(
         org,
         ADMIN_CLIENT_NAME,
-        [{"roleId": roles["Master Admin"], "divisionId": ALL_DIVISIONS}],
+        [{"roleId": rid, "divisionId": ALL_DIVISIONS} for rid in roles.values()],
         description="Administrator client of the emulated org",
         client_id=client_id,
         secret=secret,
@@ -128,8 +129,7 @@ def demo(client_id: str | None = None, secret: str | None = None) -> tuple[Org, 
         ("Sam Quality", "sam.qa@bpo.example", "Quality Analyst"),
     ]
     for name, email, title in staff:
-        u = create_user(org, name=name, email=email, division_id=home, title=title)
-        _grant(org, u["id"], roles["employee"], home)
+        create_user(org, name=name, email=email, division_id=home, title=title)  # holds employee@Home
     divisions = [home]
     for tenant in DEMO_TENANTS:
         d = create_division(org, tenant, f"Client account {tenant}")
@@ -197,8 +197,9 @@ def scale(
         org.users[uid] = u
         org.subject_types[uid] = "PC_USER"
         org.index_user(u)
+        held = org.grants[uid]
+        held[(roles["employee"], org.home_division_id)] = now  # the platform's default role
         if i < users:
-            held = org.grants[uid]
             for r in user_roles:
                 held[(r, divs[t])] = now
             org.set_group_member(groups[t], uid, True)
@@ -208,19 +209,33 @@ def scale(
     return org, cid, sec
 
 
+# bounds of a scale seed: large enough for every benchmark, small enough not to exhaust memory
+SCALE_BOUNDS = {"users": 200_000, "tenants": 2_000, "grants": 4, "inactive": 200_000}
+
+
 def parse_scale(spec: str) -> dict[str, int]:
     out: dict[str, int] = {}
     body = spec.split(":", 1)[1] if ":" in spec else ""
     for part in filter(None, body.split(",")):
         key, _, value = part.partition("=")
-        if key not in ("users", "tenants", "grants", "inactive") or not value.isdigit():
+        if key not in SCALE_BOUNDS or not value.isdigit():
             raise ValueError(f"scale seed part {part!r}: use users=N,tenants=M[,grants=G][,inactive=K]")
+        if len(value) > 7 or int(value) > SCALE_BOUNDS[key]:
+            raise ValueError(f"scale seed part {part!r}: {key} is at most {SCALE_BOUNDS[key]}")
         out[key] = int(value)
     return out
 
 
+RESTRICTED = "+restricted-directory"  # a seed suffix: the org setting that restricts the directory
+
+
 def build(seed: str, client_id: str | None = None, secret: str | None = None) -> tuple[Org, str, str]:
-    """Any seed by name; a FILE is an org saved by `--state`, whose admin client gets a new secret."""
+    """Any seed by name; a FILE is an org saved by `--state`, whose admin client gets a new secret.
+    Any seed may end with `+restricted-directory` (e.g. `demo+restricted-directory`)."""
+    if seed.endswith(RESTRICTED):
+        org, cid, sec = build(seed[: -len(RESTRICTED)], client_id, secret)
+        org.directory_restricted = True
+        return org, cid, sec
     if seed == "empty":
         return empty(client_id, secret)
     if seed == "demo":

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import httpx
 import uvicorn
 
-from .app import Emulator
+from .app import MAX_BODY, Emulator, Quirks
 from .faults import FaultSpec, parse_duration
 from .limits import parse_rate
 from .seeds import build
@@ -36,11 +36,20 @@ class Options:
     fault_seed: int = 0
     consistency_delay: float = 0.0
     state_file: str | None = None
+    org_rate_limit: str | None = None  # an org-wide ceiling over all tokens, e.g. "600/60s"
+    quirks: Quirks = field(default_factory=Quirks)
+    directory_restricted: bool = False  # the org setting: directory search restricted by division
+    max_body: int = MAX_BODY
 
     def validate(self) -> None:
         """Fail on bad options before anything listens."""
         parse_rate(self.rate_limit)
         parse_rate(self.token_rate_limit)
+        if self.org_rate_limit:
+            parse_rate(self.org_rate_limit)
+        self.quirks.validate()
+        if self.max_body < 1024:
+            raise ValueError("the request body limit must be at least 1024 bytes")
         FaultSpec.parse(self.faults)
         if not 0 <= self.port <= 65535:
             raise ValueError(f"port {self.port} is not between 0 and 65535")
@@ -65,11 +74,32 @@ def make_emulator(opts: Options) -> Emulator:
         org,
         rate_limit=opts.rate_limit,
         token_rate_limit=opts.token_rate_limit,
+        org_rate_limit=opts.org_rate_limit,
         faults=opts.faults,
         fault_seed=opts.fault_seed,
         state_file=opts.state_file,
         admin=(cid, secret),
+        quirks=opts.quirks,
+        directory_restricted=opts.directory_restricted or None,
+        max_body=opts.max_body,
     )
+
+
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+def warn_if_exposed(host: str) -> str | None:
+    """The admin surface (/_emulator/) resets and reconfigures the org without credentials: say so
+    loudly when the emulator listens beyond this machine."""
+    if host in LOOPBACK or host.startswith("127."):
+        return None
+    text = (
+        f"WARNING: the emulator listens on {host}, not on loopback: anyone who can reach it can reset "
+        "the org and read its secrets through /_emulator/ (no authentication). Bind to 127.0.0.1."
+    )
+    logging.getLogger("genesys_emulator").warning(text)
+    print(text, file=sys.stderr, flush=True)
+    return text
 
 
 def _quiet() -> None:
@@ -150,6 +180,19 @@ class RunningEmulator:
     def set_rate_limit(self, rate: str) -> None:
         self.admin.put("/_emulator/ratelimit", json={"rate": rate}).raise_for_status()
 
+    def set_org_rate_limit(self, rate: str | None) -> None:
+        """An org-wide ceiling over every token's calls; None removes it."""
+        self.admin.put("/_emulator/org-ratelimit", json={"rate": rate}).raise_for_status()
+
+    def set_quirks(self, **quirks: float | int | str) -> None:
+        """staleVersion400, indexLag ("200ms" or seconds), indexLagShare, seed; a reset restores
+        the values the emulator was started with."""
+        self.admin.put("/_emulator/quirks", json=quirks).raise_for_status()
+
+    def set_directory_restricted(self, restricted: bool) -> None:
+        """The org setting that restricts directory search (users, divisions) by division."""
+        self.admin.put("/_emulator/settings", json={"directoryRestricted": restricted}).raise_for_status()
+
     def token(self, client_id: str | None = None, secret: str | None = None) -> str:
         r = httpx.post(
             f"{self.base_url}/oauth/token",
@@ -161,14 +204,15 @@ class RunningEmulator:
         return r.json()["access_token"]
 
     def new_admin_client(self, name: str) -> tuple[str, str]:
-        """Another OAuth client with the admin's rights (Master Admin on `*`), through the real API:
+        """Another OAuth client with the admin's rights (its roles on `*`), through the real API:
         a pool member or a worker, with its own token and rate budget. Returns (id, secret)."""
         h = {"Authorization": f"Bearer {self.token()}"}
-        role = self.admin.get("/api/v2/authorization/roles", params={"name": "Master Admin"}, headers=h)
+        me = self.admin.get(f"/api/v2/oauth/clients/{self.client_id}", headers=h)
+        me.raise_for_status()
         body = {
             "name": name,
             "authorizedGrantType": "CLIENT-CREDENTIALS",
-            "roleDivisions": [{"roleId": role.json()["entities"][0]["id"], "divisionId": "*"}],
+            "roleDivisions": me.json()["roleDivisions"],
         }
         made = self.admin.post("/api/v2/oauth/clients", json=body, headers=h)
         made.raise_for_status()
@@ -183,6 +227,7 @@ class RunningEmulator:
 def _in_thread(opts: Options) -> Iterator[RunningEmulator]:
     app = make_emulator(opts)
     _quiet()
+    warn_if_exposed(opts.host)
     sock = _bind(opts.host, opts.port)
     server = uvicorn.Server(_config(app))
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
@@ -230,6 +275,18 @@ def _in_process(opts: Options) -> Iterator[RunningEmulator]:
         args += ["--faults", opts.faults]
     if opts.state_file:
         args += ["--state", opts.state_file]
+    if opts.org_rate_limit:
+        args += ["--org-rate-limit", opts.org_rate_limit]
+    if opts.directory_restricted:
+        args += ["--restricted-directory"]
+    q = opts.quirks
+    args += [
+        "--stale-version-400", str(q.stale_version_400),
+        "--index-lag", f"{q.index_lag}s",
+        "--index-lag-share", str(q.index_lag_share),
+        "--quirk-seed", str(q.seed),
+        "--max-body", str(opts.max_body),
+    ]  # fmt: skip
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
     try:
         line = proc.stdout.readline() if proc.stdout else ""
@@ -262,10 +319,25 @@ def running_emulator(
     consistency_delay: float | str = 0.0,
     state_file: str | None = None,
     process: bool = False,
+    org_rate_limit: str | None = None,
+    quirks: Quirks | None = None,
+    directory_restricted: bool = False,
+    max_body: int = MAX_BODY,
+    stale_version_400: float = 0.0,
+    index_lag: float | str = 0.0,
+    quirk_seed: int = 0,
 ) -> Iterator[RunningEmulator]:
-    """Start an emulator on a free port; yield its base URL and admin credentials; stop it."""
+    """Start an emulator on a free port; yield its base URL and admin credentials; stop it.
+    `stale_version_400`, `index_lag` (seconds or "300ms") and `quirk_seed` are shorthands for
+    `quirks=Quirks(...)`."""
     delay = parse_duration(consistency_delay) if isinstance(consistency_delay, str) else consistency_delay
-    opts = Options(seed, host, port, rate_limit, token_rate_limit, faults, fault_seed, delay, state_file)
+    if quirks is None:
+        lag = parse_duration(index_lag) if isinstance(index_lag, str) else index_lag
+        quirks = Quirks(stale_version_400=stale_version_400, index_lag=lag, seed=quirk_seed)
+    opts = Options(
+        seed, host, port, rate_limit, token_rate_limit, faults, fault_seed, delay, state_file,
+        org_rate_limit, quirks or Quirks(), directory_restricted, max_body,
+    )  # fmt: skip
     runner = _in_process if process else _in_thread
     with runner(opts) as handle:
         yield handle
@@ -276,6 +348,7 @@ def serve(opts: Options, *, announce_json: bool = False, echo=print) -> None:
     app = make_emulator(opts)
     _quiet()
     sock = _bind(opts.host, opts.port)
+    warn_if_exposed(opts.host)
     host, port = sock.getsockname()[:2]
     base = f"http://{host}:{port}"
     if announce_json:
@@ -293,6 +366,7 @@ def serve(opts: Options, *, announce_json: bool = False, echo=print) -> None:
         echo(f"  GENESYSCLOUD_OAUTHCLIENT_SECRET={app.admin_secret}")
         echo(
             f"  seed={opts.seed} rate-limit={opts.rate_limit} faults={opts.faults or 'off'}"
+            + (f" org-rate-limit={opts.org_rate_limit}" if opts.org_rate_limit else "")
             + (f" state={opts.state_file}" if opts.state_file else "")
         )
     uvicorn.Server(_config(app)).run(sockets=[sock])

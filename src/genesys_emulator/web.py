@@ -13,6 +13,9 @@ from starlette.responses import JSONResponse, Response
 from .errors import ApiError, bad_request, forbidden
 from .permissions import Scope, scope_of
 
+DIRECTORY_VIEW = "directory:user:view"
+OPEN = Scope(True, frozenset())
+
 if TYPE_CHECKING:
     from .app import Emulator
     from .org import Org
@@ -52,6 +55,18 @@ class Caller:
         if not any(self.can(p, division_id) for p in permissions):
             raise forbidden(" or ".join(permissions), division_id)
 
+    def require_all(self, *permissions: str, division_id: str | None = None) -> None:
+        for p in permissions:
+            self.require(p, division_id)
+
+    def directory(self) -> Scope:
+        """Where the caller may read people: the whole org on the platform's default (an open
+        directory, no permission needed), or where it holds directory:user:view when the org
+        restricts directory search by division."""
+        if not self.emulator.org.directory_restricted:
+            return OPEN
+        return self.scope(DIRECTORY_VIEW)
+
 
 def emulator(req: Request) -> Emulator:
     return req.scope["emulator"]
@@ -75,9 +90,29 @@ async def json_body(req: Request, kind: type = dict) -> Any:
         raise bad_request(
             f"The request could not be understood: malformed JSON ({exc}).", "bad.request"
         ) from None
+    except RecursionError:
+        data = None
+    if data is None or too_deep(data):
+        raise bad_request(f"The request body is nested deeper than {MAX_DEPTH} levels.", "bad.request")
     if not isinstance(data, kind):
         raise bad_request(f"The request body must be a JSON {'object' if kind is dict else 'array'}.")
     return data
+
+
+MAX_DEPTH = 32  # no Genesys body nests half as deep
+
+
+def too_deep(data: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether a parsed JSON value nests deeper than `limit` (iterative: no recursion to exhaust)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth > limit:
+                return True
+            children = value.values() if isinstance(value, dict) else value
+            stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+    return False
 
 
 def want_str(body: dict, key: str, *, required: bool = True, where: str = "") -> str | None:
@@ -161,3 +196,11 @@ def empty(status: int = 204) -> Response:
 def ensure(condition: bool, message: str, code: str = "bad.request") -> None:
     if not condition:
         raise ApiError(400, code, message)
+
+
+def descending(req: Request) -> bool:
+    """`sortOrder`: the SDK documents ascending/descending; ASC/DESC are read too."""
+    raw = (req.query_params.get("sortOrder") or "ascending").lower()
+    if raw not in ("asc", "ascending", "desc", "descending"):
+        raise bad_request("sortOrder must be ascending or descending.", "invalid.value")
+    return raw.startswith("desc")

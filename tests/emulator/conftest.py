@@ -104,3 +104,31 @@ def error_body() -> Callable[[httpx.Response, int], dict]:
 def name() -> Callable[[str], str]:
     """`name(prefix)`: a name no other test of the session uses."""
     return unique
+
+
+@pytest.fixture
+def tenant(emu: RunningEmulator, api: httpx.Client) -> Iterator[httpx.Client]:
+    """A client holding "User Administrator" in the Acme division only, token minted with HTTP Basic."""
+    roles = {r["name"]: r["id"] for r in api.get("/api/v2/authorization/roles").json()["entities"]}
+    acme = {d["name"]: d["id"] for d in _all(api, "/api/v2/authorization/divisions")}[ACME]
+    r = api.post(
+        "/api/v2/oauth/clients",
+        json={
+            "name": "acme scim bridge",
+            "authorizedGrantType": "CLIENT-CREDENTIALS",
+            "roleDivisions": [{"roleId": roles["User Administrator"], "divisionId": acme}],
+        },
+    )
+    assert r.status_code == 200, r.text
+    cid, secret = r.json()["id"], r.json()["secret"]
+    t = httpx.post(
+        f"{emu.base_url}/oauth/token",
+        data={"grant_type": "client_credentials"},
+        auth=(cid, secret),
+        timeout=30,
+    )
+    assert t.status_code == 200, t.text
+    with httpx.Client(
+        base_url=emu.base_url, headers={"Authorization": f"Bearer {t.json()['access_token']}"}, timeout=30
+    ) as c:
+        yield c

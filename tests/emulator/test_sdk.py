@@ -75,10 +75,13 @@ def test_sdk_builds_a_tenant_end_to_end(sdk: gc.ApiClient, name) -> None:
     )
     subject = authz.get_authorization_subject(user.id)
     assert subject.id == user.id
-    assert [(g.role.id, g.role.name, g.division.id, g.division.name) for g in subject.grants] == [
-        (agent.id, "Agent", division.id, div_name)
-    ]
-    assert subject.grants[0].subject_id == user.id and subject.grants[0].grant_made_at is not None
+    home = authz.get_authorization_divisions_home()
+    employee = authz.get_authorization_roles(name="employee").entities[0]
+    # every new user also holds the platform's default role, employee in Home
+    assert sorted((g.role.id, g.role.name, g.division.id, g.division.name) for g in subject.grants) == sorted(
+        [(agent.id, "Agent", division.id, div_name), (employee.id, "employee", home.id, "Home")]
+    )
+    assert all(g.subject_id == user.id and g.grant_made_at is not None for g in subject.grants)
 
     # a group with members
     group = groups_api.post_groups(

@@ -1,5 +1,7 @@
 """Permissions per division: a client granted only in Acme lists nothing of Globex, gets 404 for
-Globex objects by id and 403 writing there."""
+Globex objects by id and 403 writing there. The directory (users, divisions) is open on the
+platform by default; these tests run with the org setting that restricts it by division
+(test_fidelity.py covers the open default)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,11 @@ GLOBEX = "Globex Telecom"
 
 TENANT_ROLES = ("Supervisor", "User Administrator", "Reporting Viewer")
 INTERVAL = "2026-10-15T00:00:00Z/2026-11-15T00:00:00Z"
+
+
+@pytest.fixture(autouse=True)
+def restricted_directory(emu) -> None:
+    emu.set_directory_restricted(True)  # the next reset (every test's `emu`) restores the default
 
 
 @pytest.fixture
@@ -101,7 +108,8 @@ def test_writes_into_another_division_are_forbidden(
     )
     error_body(r, 403)
     subject = api.get(f"/api/v2/authorization/subjects/{newbie}").json()
-    assert subject["grants"] == []
+    # only the platform's default role (employee in Home), which every new user holds
+    assert [(g["role"]["name"], g["division"]["name"]) for g in subject["grants"]] == [("employee", "Home")]
     r = acme_client.post(
         f"/api/v2/authorization/subjects/{newbie}/bulkadd",
         json={"grants": [{"roleId": agent, "divisionId": acme}]},

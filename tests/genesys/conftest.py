@@ -64,7 +64,9 @@ class FakePlatform:
         return handler(request)
 
     def client(self, n_clients: int = 1, **kwargs: Any) -> GenesysClient:
-        kwargs.setdefault("retry", RetryPolicy(base_delay=0.001, max_delay=0.01, fresh_404_window=2.0))
+        kwargs.setdefault(
+            "retry", RetryPolicy(base_delay=0.001, max_delay=0.01, fresh_404_window=2.0, index_lag=0.0)
+        )
         creds = [Credentials.of(f"client-{i}", f"{SECRET}-{i}") for i in range(n_clients)]
         return GenesysClient(
             resolve_target(BASE), creds, transport=httpx.MockTransport(self.handle), **kwargs

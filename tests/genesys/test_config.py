@@ -107,3 +107,35 @@ def test_unreadable_profile_file_is_a_config_error(tmp_path: Path) -> None:
         load_settings("x", path, env={})
     with pytest.raises(ConfigError, match="does not exist"):
         load_settings("x", tmp_path / "nope.toml", env={})
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("10", 10), ("1", 1), ("50", 50), ('"auto"', None), (None, None)]
+)
+def test_token_pool_size_from_a_profile(tmp_path: Path, value: str | None, expected: int | None) -> None:
+    path = tmp_path / "genesys.toml"
+    line = f"token_pool_size = {value}\n" if value is not None else ""
+    path.write_text(f'[profiles.p]\nclient_id = "a"\nclient_secret = "s"\n{line}')
+    settings = load_settings("p", path, env={})
+    assert settings.token_pool_size == expected
+    from tenantry.genesys import GenesysClient
+
+    client = GenesysClient.from_settings(settings)
+    assert len(client.pool.members) == (expected or 1)
+    assert client.pool.max_size == (expected or 10)
+
+
+@pytest.mark.parametrize("value", ["0", "51", "2.5", '"many"', "true"])
+def test_a_bad_token_pool_size_is_one_clear_sentence(tmp_path: Path, value: str) -> None:
+    path = tmp_path / "genesys.toml"
+    path.write_text(f'[profiles.p]\nclient_id = "a"\nclient_secret = "s"\ntoken_pool_size = {value}\n')
+    with pytest.raises(ConfigError, match=r"token_pool_size of profile 'p'.* from 1 to 50, or auto"):
+        load_settings("p", path, env={})
+
+
+def test_token_pool_size_from_the_environment() -> None:
+    env = {"GENESYSCLOUD_OAUTHCLIENT_ID": "a", "GENESYSCLOUD_OAUTHCLIENT_SECRET": "s"}
+    assert load_settings(None, env=env | {"GENESYSCLOUD_TOKEN_POOL_SIZE": "4"}).token_pool_size == 4
+    assert load_settings(None, env=env).token_pool_size is None
+    with pytest.raises(ConfigError, match="GENESYSCLOUD_TOKEN_POOL_SIZE"):
+        load_settings(None, env=env | {"GENESYSCLOUD_TOKEN_POOL_SIZE": "99"})

@@ -127,3 +127,36 @@ def test_cli_reports_an_unreachable_target() -> None:
     )
     assert result.exit_code == 2  # README: 2 = missing or wrong credentials / target
     assert "cannot reach http://127.0.0.1:9" in result.output
+
+
+async def test_doctor_flags_roles_for_tenant_clients_that_tenantry_does_not_hold(demo: Any) -> None:
+    """The platform lets a caller give an OAuth client only roles it holds itself."""
+    cid, secret = await _client_with_role(demo, "User Administrator")
+    wanted = {"Acme reporting": ["Reporting Viewer"], "Acme users": ["User Administrator"]}
+    report = await run_doctor(_settings(demo, cid, secret), client_roles=wanted)
+    roles = next(c for c in report.checks if c.name == "client roles")
+    assert not roles.ok and "Reporting Viewer (for Acme reporting)" in roles.detail
+    assert "User Administrator" not in roles.detail
+    admin = await run_doctor(_settings(demo, demo.client_id, demo.client_secret), client_roles=wanted)
+    assert next(c for c in admin.checks if c.name == "client roles").ok
+
+
+def test_cli_doctor_reads_client_roles_from_tenants_yaml(demo: Any, tmp_path: Any) -> None:
+    from pathlib import Path
+
+    example = Path(__file__).parents[2] / "examples" / "bpo" / "tenants.yaml"
+    env = {
+        "GENESYSCLOUD_API_REGION": demo.base_url,
+        "GENESYSCLOUD_OAUTHCLIENT_ID": demo.client_id,
+        "GENESYSCLOUD_OAUTHCLIENT_SECRET": demo.client_secret,
+    }
+    app = typer.Typer()
+    app.command("doctor")(doctor_command)
+    app.command("version")(lambda: None)
+    result = CliRunner().invoke(app, ["doctor", "--tenants", str(example)], env=env)
+    assert result.exit_code == 0, result.output
+    assert "client roles" in result.output
+    bad = tmp_path / "tenants.yaml"
+    bad.write_text("org: [\n")
+    result = CliRunner().invoke(app, ["doctor", "--tenants", str(bad)], env=env)
+    assert result.exit_code == 2

@@ -4,6 +4,7 @@ leavers and re-joiners, guard rails."""
 from __future__ import annotations
 
 import dataclasses
+import time
 
 from tenantry.execution.executor import Guard, GuardError
 from tenantry.inputs.people import load
@@ -88,17 +89,22 @@ def test_movers_never_hold_two_tenants(tenantry: Tenantry) -> None:
 
 
 def _user_id(tenantry: Tenantry, email: str) -> str:
-    r = tenantry.emu.admin.post(
-        "/api/v2/users/search",
-        headers={"Authorization": f"Bearer {tenantry.emu.token()}"},
-        json={
-            "query": [
-                {"type": "EXACT", "fields": ["email"], "values": [email]},
-                {"type": "EXACT", "fields": ["state"], "values": ["active", "inactive"]},
-            ]
-        },
-    )
-    return r.json()["results"][0]["id"]
+    """The user's id by search, waiting out the platform's search index lag (a few seconds)."""
+    deadline = time.monotonic() + 10
+    while True:
+        r = tenantry.emu.admin.post(
+            "/api/v2/users/search",
+            headers={"Authorization": f"Bearer {tenantry.emu.token()}"},
+            json={
+                "query": [
+                    {"type": "EXACT", "fields": ["email"], "values": [email]},
+                    {"type": "EXACT", "fields": ["state"], "values": ["active", "inactive"]},
+                ]
+            },
+        )
+        if r.json()["results"] or time.monotonic() > deadline:
+            return r.json()["results"][0]["id"]
+        time.sleep(0.2)
 
 
 def test_leavers_lose_everything_and_rejoiners_get_only_their_current_tenant(tenantry: Tenantry) -> None:
@@ -109,7 +115,7 @@ def test_leavers_lose_everything_and_rejoiners_get_only_their_current_tenant(ten
     org = tenantry.emu.summary()
     for email in leavers:
         u = org["users"][email]
-        assert u["state"] == "inactive" and u["grants"] == []
+        assert u["state"] == "inactive" and u["grants"] == ["employee@Home"]  # the platform default only
         assert all(email not in g["members"] for g in org["groups"].values())
     assert set(tenantry.journal.leaver_since()) == leavers
 
@@ -127,6 +133,41 @@ def test_leavers_lose_everything_and_rejoiners_get_only_their_current_tenant(ten
     holding = sorted(name for name, g in org["groups"].items() if back in g["members"])
     assert holding == ["Acme Insurance Agents"]
     assert back not in tenantry.journal.leaver_since()
+
+
+def test_rejoiner_deleted_after_retention_is_restored_with_its_id_and_only_its_new_tenant(
+    tenantry: Tenantry,
+) -> None:
+    """Deleted users keep their email on the platform: creating it again answers 409, so the
+    re-joiner is restored (same id) and given exactly its current tenant's access."""
+    tenantry.apply(DAY1)
+    day2 = load(DAY2)
+    back = sorted(p.email for p in day2 if not p.active and p.attributes["client"] == "INITECH")[0]
+    old_id = _user_id(tenantry, back)
+    tenantry.apply(DAY2)  # leaver: deactivated
+    org_settings = tenantry.cfg.org.model_copy(update={"leaver_retention_days": 0})
+    tenantry.cfg = tenantry.cfg.model_copy(update={"org": org_settings})
+    plan, result = tenantry.apply(DAY2)  # retention over: deleted
+    assert result.ok and ("delete", "user.delete", back) in {(b.phase, b.op, b.target) for b in plan.batches}
+    assert back not in tenantry.emu.summary()["users"]
+
+    day3 = [
+        dataclasses.replace(p, status="active", attributes=p.attributes | {"client": "ACME", "site": "MNL"})
+        if p.email == back
+        else p
+        for p in day2
+    ]
+    plan, result = tenantry.apply(day3)
+    assert result.ok, result.failed
+    assert _user_id(tenantry, back) == old_id  # restored, not created again
+    org = tenantry.emu.summary()
+    u = org["users"][back]
+    assert (u["state"], u["division"], u["grants"]) == ("active", "Acme Insurance", ["employee@Home"])
+    assert sorted(n for n, g in org["groups"].items() if back in g["members"]) == ["Acme Insurance Agents"]
+    assert sorted(n for n, q in org["queues"].items() if back in q["members"]) == []
+    assert max(tenantry.users_by_email().values()) == 1
+    _, again = tenantry.apply(day3)
+    assert again.ok and again.done == 0  # converged
 
 
 def test_protected_people_are_never_changed(tenantry: Tenantry) -> None:
@@ -166,4 +207,4 @@ def test_a_saved_plan_with_a_forbidden_grant_fails_that_batch_and_stops(tenantry
     assert not result.ok and result.stopped_after == "divisions"
     assert "only for the configured org admins" in result.failed[0][1]
     assert writes(tenantry.emu.stats()) == 1  # the division create of the same phase; nothing after it
-    assert tenantry.emu.summary()["users"]["agent1@acme.bpo.example"]["grants"] == []
+    assert tenantry.emu.summary()["users"]["agent1@acme.bpo.example"]["grants"] == ["employee@Home"]

@@ -236,3 +236,38 @@ def test_plan_json_round_trip(cfg: config.Config) -> None:
     again = Plan.from_json(plan.to_json())
     assert [(b.id, b.op, b.items) for b in again.batches] == [(b.id, b.op, b.items) for b in plan.batches]
     assert again.settings["org_admins"] == ["boss@bpo.example"]
+
+
+def test_users_moved_per_call_agree_in_plan_client_and_readme() -> None:
+    """One user.move batch is one division-move call, and the README says how many users it holds."""
+    from pathlib import Path
+
+    from tenantry.genesys.api.divisions import MOVE_BATCH
+    from tenantry.planning.plan import USERS_MOVED_PER_CALL
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    assert USERS_MOVED_PER_CALL == MOVE_BATCH
+    assert f"{MOVE_BATCH} users moved per call" in " ".join(readme.split())
+
+
+def test_the_platform_default_role_is_never_revoked(cfg: config.Config) -> None:
+    """Every user holds `employee` in Home (the platform's default, which cannot be removed):
+    a tenant person, a mover and a leaver keep it; nothing plans to revoke it, ever."""
+    users = [
+        User("u1", "P 1", "p1@bpo.example", "acme", title="Agent"),
+        User("u2", "P 2", "p2@bpo.example", "acme", title="Agent"),
+        User("u3", "P 3", "p3@bpo.example", "acme", title="Agent"),
+    ]
+    snap = org(users, {"ga": {"u1", "u2", "u3"}})
+    snap.roles["emp"] = Role("emp", "employee", default=True)
+    snap.user_grants = {
+        **snap.user_grants,
+        **{u.id: frozenset({Grant("emp", "home")}) for u in users},
+        "lee": snap.user_grants["lee"] | {Grant("emp", "home")},
+    }
+    feed = [person(1, "ACME"), person(2, "GLOBEX"), person(3, "ACME", status="leaver")]
+    plan = plan_for(cfg, feed, snap)
+    revoked = [i for b in plan.batches if b.op == "user.grants.remove" for i in b.items]
+    assert ["employee", "Home"] not in revoked
+    assert ["Agent", "Acme"] not in revoked  # the leaver's group grant goes with the group, not here
+    assert plan.batches and all(b.target != "p1@bpo.example" for b in plan.batches)  # nothing to do

@@ -3,6 +3,8 @@ limits, call statistics, the access timeline and a comparable summary of the org
 
 from __future__ import annotations
 
+import random
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -55,6 +57,73 @@ async def put_ratelimit(req: Request) -> Response:
     return ok({"limit": limit, "window": window})
 
 
+async def put_org_ratelimit(req: Request) -> Response:
+    """{"rate": "600/60s"} sets an org-wide ceiling over all tokens; {"rate": null} removes it."""
+    body = await json_body(req)
+    emu = emulator(req)
+    rate = body.get("rate")
+    if rate is None:
+        emu.org_limiter = None
+        return ok({"rate": None})
+    try:
+        limit, window = limits.parse_rate(rate) if isinstance(rate, str) else (0, 0.0)
+    except ValueError as exc:
+        raise bad_request(str(exc)) from None
+    if not limit:
+        raise bad_request('Give {"rate": "600/60s"} or {"rate": null}.')
+    emu.org_limiter = limits.SlidingWindow(limit, window)
+    return ok({"rate": rate, "limit": limit, "window": window})
+
+
+def _share(body: dict, key: str, current: float) -> float:
+    value = body.get(key, current)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise bad_request(f"{key} must be a number from 0 to 1.")
+    return float(value)
+
+
+async def put_quirks(req: Request) -> Response:
+    """{"staleVersion400": 0.5, "indexLag": "300ms", "indexLagShare": 1, "seed": 3}: the
+    platform's harsher habits until the next reset (which restores the start values)."""
+    body = await json_body(req)
+    emu = emulator(req)
+    q = emu.quirks
+    lag = body.get("indexLag", q.index_lag)
+    seed = body.get("seed", q.seed)
+    try:
+        if isinstance(lag, bool) or not isinstance(lag, str | int | float):
+            raise ValueError(lag)
+        lag = parse_duration(lag) if isinstance(lag, str) else float(lag)
+        if not 0 <= lag <= 600:
+            raise ValueError(lag)
+    except ValueError:
+        raise bad_request('indexLag must be like "200ms", "1s" or a number of seconds up to 600.') from None
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise bad_request("seed must be an integer.")
+    stale = _share(body, "staleVersion400", q.stale_version_400)
+    share = _share(body, "indexLagShare", q.index_lag_share)
+    o = org(req)
+    o.stale_version_400, o.index_lag, o.index_lag_share = stale, lag, share
+    o.quirk_rng = random.Random(seed)
+    return ok({"staleVersion400": stale, "indexLag": lag, "indexLagShare": share, "seed": seed})
+
+
+async def put_settings(req: Request) -> Response:
+    """Org settings: {"directoryRestricted": true} restricts directory search by division."""
+    body = await json_body(req)
+    value = body.get("directoryRestricted")
+    if not isinstance(value, bool):
+        raise bad_request('Give {"directoryRestricted": true | false}.')
+    o = org(req)
+    o.directory_restricted = value
+    o.touch(authz=True)
+    return ok({"directoryRestricted": value})
+
+
+async def get_settings(req: Request) -> Response:
+    return ok({"directoryRestricted": org(req).directory_restricted})
+
+
 async def put_consistency(req: Request) -> Response:
     body = await json_body(req)
     value = body.get("delay", 0)
@@ -78,12 +147,15 @@ async def get_stats(req: Request) -> Response:
             "calls": calls,
             "faults": dict(emu.faults.injected),
             "total": sum(sum(v.values()) for v in calls.values()),
+            # authenticated API calls per token, largest first (no token is ever shown)
+            "perToken": sorted(emu.token_calls.values(), reverse=True),
         }
     )
 
 
 async def delete_stats(req: Request) -> Response:
     emulator(req).stats.clear()
+    emulator(req).token_calls.clear()
     return ok({})
 
 
@@ -111,6 +183,10 @@ routes = [
     Route("/_emulator/ratelimit", put_ratelimit, methods=["PUT"]),
     Route("/_emulator/token-ratelimit", put_ratelimit, methods=["PUT"]),
     Route("/_emulator/consistency", put_consistency, methods=["PUT"]),
+    Route("/_emulator/org-ratelimit", put_org_ratelimit, methods=["PUT"]),
+    Route("/_emulator/quirks", put_quirks, methods=["PUT"]),
+    Route("/_emulator/settings", put_settings, methods=["PUT"]),
+    Route("/_emulator/settings", get_settings, methods=["GET"]),
     Route("/_emulator/stats", get_stats, methods=["GET"]),
     Route("/_emulator/stats", delete_stats, methods=["DELETE"]),
     Route("/_emulator/timeline", timeline, methods=["GET"]),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..bodies import Grants, Policies, validate
 from ..divisions.models import ref as division_ref
 from ..errors import ApiError, bad_request, conflict, not_found
 from ..org import Org, new_id, now_iso
@@ -46,18 +47,10 @@ def render_role(org: Org, role: dict) -> dict:
 def check_policies(items: object) -> list[dict]:
     if items is None:
         return []
-    if not isinstance(items, list):
-        raise bad_request("permissionPolicies must be an array.", "invalid.value")
-    out = []
-    for i, p in enumerate(items):
-        ok = isinstance(p, dict) and all(isinstance(p.get(k), str) and p[k] for k in ("domain", "entityName"))
-        ok = ok and isinstance(p.get("actionSet"), list) and all(isinstance(a, str) for a in p["actionSet"])
-        if not ok:
-            raise bad_request(
-                f"permissionPolicies[{i}] needs domain, entityName and actionSet.", "invalid.value"
-            )
-        out.append({"domain": p["domain"], "entityName": p["entityName"], "actionSet": list(p["actionSet"])})
-    return out
+    policies = validate(Policies, items, where="permissionPolicies").root
+    return [
+        {"domain": p.domain, "entityName": p.entity_name, "actionSet": list(p.action_set)} for p in policies
+    ]
 
 
 def create_role(
@@ -85,8 +78,11 @@ def create_role(
 
 
 def delete_role(org: Org, role: dict) -> None:
-    if any(role["id"] == r for g in org.grants.values() for r, _ in g):
-        raise bad_request(f"Role {role['name']!r} is still granted; remove its grants first.", "role.in.use")
+    """The platform deletes a granted role and leaves its grants behind (orphans): a later
+    bulkremove naming one fails whole, while DELETE of the single grant still works."""
+    if role.get("default"):
+        raise bad_request(f"The default role {role['name']!r} cannot be deleted.", "role.default")
+    org.deleted_names[role["id"]] = role["name"]
     del org.roles[role["id"]]
     org.touch(authz=True)
 
@@ -118,7 +114,7 @@ def subject_grants(org: Org, subject_id: str, kind: str) -> dict[tuple[str, str]
 
 
 def render_grant(org: Org, subject_id: str, role_id: str, division_id: str, made: str) -> dict:
-    role = org.roles.get(role_id, {"name": "", "description": ""})
+    role = org.roles.get(role_id) or {"name": org.name_of_role(role_id), "description": ""}
     if division_id == ALL_DIVISIONS:
         division = {
             "id": ALL_DIVISIONS,
@@ -128,6 +124,7 @@ def render_grant(org: Org, subject_id: str, role_id: str, division_id: str, made
         }
     else:
         division = division_ref(org, division_id) | {"homeDivision": division_id == org.home_division_id}
+        division["name"] = org.name_of_division(division_id)
     return {
         "subjectId": subject_id,
         "division": division,
@@ -142,31 +139,29 @@ def render_grant(org: Org, subject_id: str, role_id: str, division_id: str, made
     }
 
 
-def render_subject(org: Org, subject_id: str, kind: str, rec: dict) -> dict:
-    grants = subject_grants(org, subject_id, kind)
+def render_subject(org: Org, subject_id: str, kind: str, rec: dict, *, duplicates: bool = False) -> dict:
+    """A user's view includes the grants it inherits from role-enabled groups, each with the
+    group's id as `subjectId`; one row per (role, division) unless `duplicates` (the platform's
+    includeDuplicates=true). A direct grant is one whose subjectId is the user."""
+    rows = [(subject_id, key, made) for key, made in subject_grants(org, subject_id, kind).items()]
+    if kind == "PC_USER":
+        for gid in sorted(org.user_groups(subject_id)):
+            if org.groups.get(gid, {}).get("rolesEnabled"):
+                rows += [(gid, key, made) for key, made in org.grants.get(gid, {}).items()]
+    if not duplicates:
+        seen: set[tuple[str, str]] = set()
+        rows = [r for r in rows if not (r[1] in seen or seen.add(r[1]))]  # type: ignore[func-returns-value]
     return {
         "id": subject_id,
         "name": rec.get("name", ""),
-        "grants": [render_grant(org, subject_id, r, d, made) for (r, d), made in grants.items()],
+        "grants": [render_grant(org, sid, r, d, made) for sid, (r, d), made in rows],
         "version": org.grant_versions.get(subject_id, 1),
         "selfUri": f"/api/v2/authorization/subjects/{subject_id}",
     }
 
 
-def parse_grants(body: dict, key: str = "grants") -> list[tuple[str, str]]:
-    items = body.get(key)
-    if not isinstance(items, list):
-        raise bad_request(f"{key} must be an array of {{roleId, divisionId}}.", "invalid.value")
-    out = []
-    for i, g in enumerate(items):
-        if (
-            not isinstance(g, dict)
-            or not isinstance(g.get("roleId"), str)
-            or not isinstance(g.get("divisionId"), str)
-        ):
-            raise bad_request(f"{key}[{i}] needs roleId and divisionId strings.", "invalid.value")
-        out.append((g["roleId"], g["divisionId"]))
-    return out
+def parse_grants(body: dict) -> list[tuple[str, str]]:
+    return validate(Grants, body).pairs()
 
 
 def check_exist(org: Org, grants: list[tuple[str, str]]) -> None:
@@ -208,9 +203,25 @@ def add(org: Org, subject_id: str, kind: str, grants: list[tuple[str, str]]) -> 
     org.touch(authz=True)
 
 
-def remove(org: Org, subject_id: str, kind: str, grants: list[tuple[str, str]]) -> None:
+def _default_grant(org: Org, subject_id: str, kind: str) -> tuple[str, str] | None:
+    role_id = org.default_role_id()
+    if kind != "PC_USER" or role_id is None:
+        return None
+    return (role_id, org.home_division_id)
+
+
+def remove(
+    org: Org, subject_id: str, kind: str, grants: list[tuple[str, str]], *, check: bool = True
+) -> None:
+    """bulkremove (`check`): all-or-nothing, failing whole on a role or division that no longer
+    exists; the single-grant DELETE (`check=False`) removes an orphaned grant too."""
     _grantable(org, subject_id, kind)
-    check_exist(org, grants)
+    if check:
+        check_exist(org, grants)
+    default = _default_grant(org, subject_id, kind)
+    if default is not None and default in grants:
+        role = org.name_of_role(default[0])
+        raise bad_request(f"The default role {role!r} cannot be removed from a user.", "role.default")
     held = org.grants.get(subject_id, {})
     for key in grants:
         if held.pop(key, None) is not None:
@@ -219,9 +230,13 @@ def remove(org: Org, subject_id: str, kind: str, grants: list[tuple[str, str]]) 
 
 
 def replace(org: Org, subject_id: str, kind: str, grants: list[tuple[str, str]]) -> None:
+    """Direct grants only (inherited ones are not the subject's), and the default role stays."""
     _grantable(org, subject_id, kind)
     check_exist(org, grants)
     wanted = set(grants)
+    default = _default_grant(org, subject_id, kind)
+    if default is not None:
+        wanted.add(default)
     held = org.grants.get(subject_id, {})
-    remove(org, subject_id, kind, [k for k in held if k not in wanted])
+    remove(org, subject_id, kind, [k for k in held if k not in wanted], check=False)
     add(org, subject_id, kind, [k for k in grants if k not in held])

@@ -43,6 +43,13 @@ async def create_role(req: Request) -> Response:
         m.check_policies(body.get("permissionPolicies")),
         body.get("description") or "",
     )
+    # an emulator convenience: the creating client holds the new role (on `*`), so it may give it
+    # to the clients it creates (a client may only give roles it holds; on the platform an admin
+    # grants itself the role first). Tenantry never creates roles.
+    caller(req).client.setdefault("roleDivisions", []).append(
+        {"roleId": role["id"], "divisionId": ALL_DIVISIONS}
+    )
+    o.touch(authz=True)
     return ok(m.render_role(o, role))
 
 
@@ -70,30 +77,37 @@ async def delete_role(req: Request) -> Response:
 
 
 def _role_holders(req: Request, role_id: str) -> list[dict]:
-    """Every subject holding the role, cached until the org changes: paging through a 50,000-user
-    org must not rescan every grant for each page."""
+    """Every subject holding the role (users, groups and OAuth clients), cached until the org
+    changes: paging through a 50,000-user org must not rescan every grant for each page."""
     emu, o = emulator(req), org(req)
     key = ("subjectgrants", role_id)
     hit = emu.list_cache.get(key)
     if hit is not None and hit[0] == o.rev:
         return hit[1]
-    rows = []
+    held: dict[str, list[str]] = {}
     for sid, grants in o.grants.items():
         divs = [d for (r, d) in grants if r == role_id]
         if divs:
-            kind = o.subject_types.get(sid, "PC_USER")
-            store = o.users if kind == "PC_USER" else o.groups
-            name = store.get(sid, {}).get("name", "")
-            rows.append(
-                {
-                    "id": sid,
-                    "name": name,
-                    "type": kind,
-                    "divisions": [
-                        {"id": d, "name": o.divisions.get(d, {}).get("name", "All divisions")} for d in divs
-                    ],
-                }
-            )
+            held[sid] = divs
+    for cid, rec in o.oauth_clients.items():
+        divs = [rd["divisionId"] for rd in rec.get("roleDivisions", []) if rd["roleId"] == role_id]
+        if divs:
+            held[cid] = divs
+    stores = {"PC_USER": o.users, "PC_GROUP": o.groups, "PC_OAUTH_CLIENT": o.oauth_clients}
+    rows = []
+    for sid, divs in held.items():
+        kind = o.subject_types.get(sid, "PC_USER")
+        rows.append(
+            {
+                "id": sid,
+                "name": stores[kind].get(sid, {}).get("name", ""),
+                "type": kind,
+                "divisions": [
+                    {"id": d, "name": o.name_of_division(d) if d != ALL_DIVISIONS else "All divisions"}
+                    for d in divs
+                ],
+            }
+        )
     emu.list_cache[key] = (o.rev, rows)
     return rows
 
@@ -119,10 +133,7 @@ def _subject(req: Request, *, ref: bool = False) -> tuple[str, str, dict]:
     kind, rec = m.subject(o, sid, req.query_params.get("subjectType"), ref=ref)
     if kind == "PC_USER":
         c = caller(req)
-        if (
-            not c.can("directory:user:view", rec["divisionId"])
-            and not c.scope("authorization:grant:view").everywhere
-        ):
+        if not c.directory().covers(rec["divisionId"]) and not c.scope("authorization:grant:view").everywhere:
             raise not_found("subject", sid)
     return sid, kind, rec
 
@@ -130,7 +141,8 @@ def _subject(req: Request, *, ref: bool = False) -> tuple[str, str, dict]:
 async def get_subject(req: Request) -> Response:
     caller(req).require("authorization:grant:view")
     sid, kind, rec = _subject(req)
-    return ok(m.render_subject(org(req), sid, kind, rec))
+    duplicates = (req.query_params.get("includeDuplicates") or "").lower() == "true"
+    return ok(m.render_subject(org(req), sid, kind, rec, duplicates=duplicates))
 
 
 async def bulk(req: Request) -> Response:
@@ -146,7 +158,8 @@ async def bulk(req: Request) -> Response:
         _require_each(c, "authorization:grant:delete", grants)
         m.remove(o, sid, kind, grants)
     elif action == "bulkreplace":
-        held = list(m.subject_grants(o, sid, kind))
+        default = m._default_grant(o, sid, kind)
+        held = [k for k in m.subject_grants(o, sid, kind) if k != default]
         _require_each(c, "authorization:grant:add", grants)
         _require_each(c, "authorization:grant:delete", held)
         m.replace(o, sid, kind, grants)
@@ -164,7 +177,10 @@ async def single(req: Request) -> Response:
         m.add(org(req), sid, kind, grant)
     else:
         _require_each(c, "authorization:grant:delete", grant)
-        m.remove(org(req), sid, kind, grant)
+        o = org(req)
+        if grant[0] not in o.grants.get(sid, {}):
+            raise not_found("grant", f"{grant[0][0]} in division {grant[0][1]}")
+        m.remove(o, sid, kind, grant, check=False)
     return empty()
 
 

@@ -67,7 +67,10 @@ def update(org: Org, d: dict, name: str, description: str | None) -> dict:
 
 
 def delete(org: Org, d: dict, force: bool) -> None:
-    """Without force a division must be empty; with force its grants and objects go with it."""
+    """Without force a division must be empty. With force (deprecated; tenantry never sends it)
+    its users and queues are orphaned, not deleted: they keep the gone division's id and only a
+    caller holding rights on all divisions still reaches them. Grants naming the division stay
+    behind as orphans either way, as on the platform."""
     if d["id"] == org.home_division_id:
         raise bad_request("The home division cannot be deleted.", "home.division.delete")
     counts = object_counts(org, d["id"])
@@ -76,19 +79,7 @@ def delete(org: Org, d: dict, force: bool) -> None:
             f"Division {d['name']!r} still holds objects {counts}; move them or delete with force.",
             "division.not.empty",
         )
-    if force:
-        from ..queues.models import delete as delete_queue  # imported late: both embed division refs
-        from ..users.models import delete as delete_user
-
-        # deleted as their own DELETE would: no grant, membership or queue seat outlives them
-        for u in [u for u in org.users.values() if u["divisionId"] == d["id"] and u["state"] != "deleted"]:
-            delete_user(org, u)
-        for q in [q for q in org.queues.values() if q["divisionId"] == d["id"]]:
-            delete_queue(org, q)
-    for subject, grants in org.grants.items():
-        for key in [k for k in grants if k[1] == d["id"]]:
-            del grants[key]
-            org.record(subject, "grant.remove", roleId=key[0], divisionId=d["id"], reason="division.deleted")
+    org.deleted_names[d["id"]] = d["name"]
     del org.divisions[d["id"]]
     org.touch(authz=True)
 

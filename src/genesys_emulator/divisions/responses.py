@@ -6,15 +6,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..web import caller, empty, id_list, json_body, listing, ok, org, paging, want_str
+from ..bodies import DivisionBody, validate
+from ..web import caller, empty, id_list, json_body, listing, ok, org, paging
 from . import models as m
 
 BASE = "/api/v2/authorization/divisions"
 
 
 def _visible(req: Request) -> list[dict]:
-    """A caller sees the divisions it holds any grant in (all, with a `*` grant)."""
+    """The platform lists every division to any caller (the CLI lists no permission); with the
+    org's division-restricted directory, only those it holds authorization:division:view in."""
     c, o = caller(req), org(req)
+    if not o.directory_restricted:
+        return list(o.divisions.values())
     scope = c.scope("authorization:division:view")
     return [d for d in o.divisions.values() if scope.covers(d["id"])]
 
@@ -35,7 +39,8 @@ async def list_divisions(req: Request) -> Response:
 async def get_division(req: Request) -> Response:
     o = org(req)
     d = o.division(req.path_params["divisionId"])
-    caller(req).require("authorization:division:view", d["id"])
+    if o.directory_restricted:
+        caller(req).require("authorization:division:view", d["id"])
     counts = req.query_params.get("objectCount") == "true"
     return ok(m.render(o, d, counts=counts))
 
@@ -50,10 +55,10 @@ async def limit(req: Request) -> Response:
 
 
 async def create_division(req: Request) -> Response:
-    caller(req).require("authorization:division:add")
-    body = await json_body(req)
+    caller(req).require_all("authorization:division:add", "authorization:grant:add")  # the CLI's list
+    body = validate(DivisionBody, await json_body(req))
     o = org(req)
-    d = m.create(o, want_str(body, "name"), body.get("description") or "")
+    d = m.create(o, body.name, body.description or "")
     return ok(m.render(o, d))
 
 
@@ -61,8 +66,8 @@ async def update_division(req: Request) -> Response:
     o = org(req)
     d = o.division(req.path_params["divisionId"])
     caller(req).require("authorization:division:edit", d["id"])
-    body = await json_body(req)
-    return ok(m.render(o, m.update(o, d, want_str(body, "name"), body.get("description"))))
+    body = validate(DivisionBody, await json_body(req))
+    return ok(m.render(o, m.update(o, d, body.name, body.description)))
 
 
 async def delete_division(req: Request) -> Response:

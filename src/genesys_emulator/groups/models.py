@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from ..bodies import GroupUpdate, MemberIds, validate
 from ..errors import bad_request, conflict
 from ..org import Org, new_id, now_iso
 
 MAX_MEMBERS_PER_CALL = 50
-TYPES = ("official", "social")
-VISIBILITIES = ("public", "members", "owners")
 
 
 def render(org: Org, g: dict) -> dict:
@@ -32,15 +31,6 @@ def render(org: Org, g: dict) -> dict:
 
 def by_name(org: Org, name: str) -> dict | None:
     return next((g for g in org.groups.values() if g["name"] == name), None)
-
-
-def check_fields(body: dict) -> None:
-    if body.get("type", "official") not in TYPES:
-        raise bad_request(f"type must be one of {', '.join(TYPES)}.", "invalid.value")
-    if body.get("visibility", "public") not in VISIBILITIES:
-        raise bad_request(f"visibility must be one of {', '.join(VISIBILITIES)}.", "invalid.value")
-    if "rolesEnabled" in body and not isinstance(body["rolesEnabled"], bool):
-        raise bad_request("rolesEnabled must be a boolean.", "invalid.value")
 
 
 def create(
@@ -68,36 +58,31 @@ def create(
     org.groups[g["id"]] = g
     org.subject_types[g["id"]] = "PC_GROUP"
     org.mark_born(g["id"])
+    org.mark_indexed_later(g["id"])
     org.touch()
     return g
 
 
-def check_version(g: dict, version: object) -> None:
+def check_version(org: Org, g: dict, version: object) -> None:
     if not isinstance(version, int) or isinstance(version, bool):
         raise bad_request("version is required and must be an integer.", "invalid.value")
     if version != g["version"]:
-        raise conflict(
-            f"The version supplied ({version}) does not match the current version ({g['version']}).",
-            "general.conflict",
-        )
+        raise org.version_mismatch(version, g["version"])
 
 
-def update(org: Org, g: dict, body: dict) -> dict:
-    check_version(g, body.get("version"))
-    check_fields(body)
-    name = body.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise bad_request("name is required.", "invalid.value")
-    other = by_name(org, name)
+def update(org: Org, g: dict, raw: dict) -> dict:
+    """The SDK's GroupUpdate has no `type`: a PUT keeps the group's type whatever it sends."""
+    check_version(org, g, raw.get("version"))
+    body = validate(GroupUpdate, raw)
+    other = by_name(org, body.name)
     if other and other["id"] != g["id"]:
-        raise conflict(f"A group named {name!r} already exists.", "general.conflict")
+        raise conflict(f"A group named {body.name!r} already exists.", "general.conflict")
     roles_before = g["rolesEnabled"]
     g.update(
-        name=name,
-        description=body.get("description") or "",
-        type=body.get("type", g["type"]),
-        visibility=body.get("visibility", g["visibility"]),
-        rolesEnabled=body.get("rolesEnabled", g["rolesEnabled"]),
+        name=body.name,
+        description=body.description or "",
+        visibility=body.visibility or g["visibility"],
+        rolesEnabled=g["rolesEnabled"] if body.roles_enabled is None else body.roles_enabled,
     )
     g["version"] += 1
     g["dateModified"] = now_iso()
@@ -115,6 +100,7 @@ def delete(org: Org, g: dict) -> None:
         org.set_group_member(gid, uid, False)
     for q in org.queues.values():
         q["memberGroups"] = [x for x in q["memberGroups"] if x != gid]
+    org.unindexed.pop(gid, None)
     del org.groups[gid]
     org.subject_types.pop(gid, None)
     org.group_members.pop(gid, None)
@@ -124,20 +110,18 @@ def delete(org: Org, g: dict) -> None:
 
 
 def member_ids(ids: object) -> list[str]:
-    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-        raise bad_request("memberIds must be an array of user ids.", "invalid.value")
-    if not ids:
-        raise bad_request("memberIds must not be empty.", "invalid.value")
-    if len(ids) > MAX_MEMBERS_PER_CALL:
+    """Member ids of one call: at least one, at most 50 (the platform's cap)."""
+    checked = validate(MemberIds, {"memberIds": ids}).member_ids
+    if len(checked) > MAX_MEMBERS_PER_CALL:
         raise bad_request(
-            f"At most {MAX_MEMBERS_PER_CALL} members can be changed in one call; got {len(ids)}.",
+            f"At most {MAX_MEMBERS_PER_CALL} members can be changed in one call; got {len(checked)}.",
             "max.members.exceeded",
         )
-    return ids
+    return checked
 
 
 def add_members(org: Org, g: dict, ids: list[str], version: object) -> None:
-    check_version(g, version)
+    check_version(org, g, version)
     for uid in ids:
         org.user(uid)  # 404 for unknown or deleted users, before anything changes
     for uid in ids:

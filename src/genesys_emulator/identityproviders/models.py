@@ -42,15 +42,24 @@ FIELDS = {
 
 
 def put(org: Org, kind: str, body: dict) -> dict:
+    """A PUT replaces the provider, except `certificates`: sent without it, the provider keeps its
+    old list (the platform's behaviour that strands a rotated certificate), or starts one from
+    `certificate` when it had none."""
     for key, value in body.items():
         want = FIELDS.get(key)
         if want is not None and value is not None and not isinstance(value, want):
             raise bad_request(f"{key} must be a {want.__name__}.", "invalid.value")
-    if body.get("certificate") and "BEGIN CERTIFICATE" in body["certificate"]:
-        raise bad_request("certificate must be the base64 body without PEM armour.", "invalid.value")
+    # a certificate is accepted PEM-armoured or as bare DER-base64, as the platform does
+    for i, cert in enumerate(body.get("certificates") or []):
+        if not isinstance(cert, str):
+            raise bad_request(f"certificates[{i}] must be a string.", "invalid.value")
     old = org.identity_providers.get(kind, {})
     rec = {"id": old.get("id") or new_id(), "name": TYPES[kind], "disabled": False}
     rec.update({k: v for k, v in body.items() if k in FIELDS and v is not None})
+    if body.get("certificates") is None:
+        kept = old.get("certificates") or ([body["certificate"]] if body.get("certificate") else None)
+        if kept:
+            rec["certificates"] = list(kept)
     org.identity_providers[kind] = rec
     org.touch()
     return rec

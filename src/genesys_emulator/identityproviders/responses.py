@@ -19,17 +19,11 @@ def _kind(req: Request) -> str:
 
 
 async def list_providers(req: Request) -> Response:
+    """The platform lists the full provider entities (the SDK's IdentityProvider model keeps only
+    id, name and disabled of them)."""
     caller(req).require("sso:provider:view")
     size, number = paging(req)
-    items = [
-        {
-            "id": r["id"],
-            "name": r["name"],
-            "disabled": r.get("disabled", False),
-            "selfUri": f"/api/v2/identityproviders/{k}",
-        }
-        for k, r in org(req).identity_providers.items()
-    ]
+    items = [m.render(k, r) for k, r in org(req).identity_providers.items()]
     return ok(listing(req, items, size, number))
 
 

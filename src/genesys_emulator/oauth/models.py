@@ -7,11 +7,11 @@ import hmac
 import secrets
 import time
 
+from ..bodies import RoleDivisions, validate
 from ..errors import ApiError, bad_request, not_found
 from ..org import Org, new_id, now_iso
 from ..permissions import ALL_DIVISIONS
 
-GRANT_TYPES = ("CLIENT-CREDENTIALS", "CODE", "TOKEN", "SAML2BEARER", "PASSWORD")
 MIN_TTL, MAX_TTL, DEFAULT_TTL = 300, 172_800, 86_400
 
 
@@ -19,31 +19,26 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def validate_role_divisions(org: Org, items: object) -> list[dict]:
+def validate_role_divisions(org: Org, items: object, held_roles: set[str] | None = None) -> list[dict]:
+    """roleDivisions of a client body. A role or division that does not exist (or is not yet
+    visible) answers 404, as in every other area; with `held_roles` (the caller's own roles) a
+    role the caller does not hold itself is refused: no privilege escalation through a client."""
     if items is None:
         return []
-    if not isinstance(items, list):
-        raise bad_request("roleDivisions must be an array.", "invalid.value")
     out = []
-    for i, rd in enumerate(items):
-        if (
-            not isinstance(rd, dict)
-            or not isinstance(rd.get("roleId"), str)
-            or not isinstance(rd.get("divisionId"), str)
-        ):
-            raise bad_request(f"roleDivisions[{i}] needs roleId and divisionId.", "invalid.value")
-        if rd["roleId"] not in org.roles or not org.settled(rd["roleId"]):
-            raise bad_request(
-                f"roleDivisions[{i}].roleId {rd['roleId']} is not a role of this org.", "invalid.value"
+    for i, item in enumerate(validate(RoleDivisions, items, where="roleDivisions").root):
+        role = org.role(item.role_id, ref=True)
+        if item.division_id != ALL_DIVISIONS:
+            org.division(item.division_id, ref=True)
+        if held_roles is not None and item.role_id not in held_roles:
+            raise ApiError(
+                403,
+                "missing.role",
+                f"roleDivisions[{i}]: you can only give a client roles you hold yourself; "
+                f"you do not hold {role['name']!r}.",
+                params={"roleId": item.role_id},
             )
-        if rd["divisionId"] != ALL_DIVISIONS and (
-            rd["divisionId"] not in org.divisions or not org.settled(rd["divisionId"])
-        ):
-            raise bad_request(
-                f"roleDivisions[{i}].divisionId {rd['divisionId']} is not a division of this org.",
-                "invalid.value",
-            )
-        out.append({"roleId": rd["roleId"], "divisionId": rd["divisionId"]})
+        out.append({"roleId": item.role_id, "divisionId": item.division_id})
     return out
 
 
@@ -75,6 +70,7 @@ def create_client(
     }
     org.oauth_clients[cid] = rec
     org.subject_types[cid] = "PC_OAUTH_CLIENT"
+    org.mark_indexed_later(cid)
     org.touch(authz=True)
     return rec, secret
 

@@ -10,7 +10,8 @@ from starlette.routing import Route
 
 from .. import limits
 from ..app import basic_credentials
-from ..web import caller, empty, emulator, json_body, listing, ok, org, paging, want_str
+from ..bodies import OAuthClientBody, validate
+from ..web import caller, empty, emulator, json_body, listing, ok, org, paging
 from . import models as m
 
 
@@ -32,31 +33,32 @@ async def token(req: Request) -> Response:
     return ok({"access_token": access, "token_type": "bearer", "expires_in": ttl})
 
 
+def held_roles(req: Request) -> set[str]:
+    """The roles the calling client holds itself, in any division."""
+    return {rd["roleId"] for rd in caller(req).client.get("roleDivisions", [])}
+
+
 async def list_clients(req: Request) -> Response:
     """The SDK's get_oauth_clients sends no paging: the platform answers every client at once."""
     caller(req).require("oauth:client:view")
-    items = [m.render(c) for c in org(req).oauth_clients.values()]
+    o = org(req)
+    items = [m.render(c) for cid, c in o.oauth_clients.items() if o.indexed(cid)]
     size, number = paging(req, default=max(25, len(items)), max_size=max(500, len(items)))
     return ok(listing(req, items, size, number))
 
 
 async def create_client(req: Request) -> Response:
     caller(req).require("oauth:client:add")
-    body = await json_body(req)
+    raw = await json_body(req)
+    body = validate(OAuthClientBody, raw)
     o = org(req)
-    name = want_str(body, "name")
-    grant_type = body.get("authorizedGrantType", "CLIENT-CREDENTIALS")
-    if grant_type not in m.GRANT_TYPES:
-        raise m.ApiError(
-            400, "invalid.value", f"authorizedGrantType must be one of {', '.join(m.GRANT_TYPES)}."
-        )
     rec, secret = m.create_client(
         o,
-        name,
-        m.validate_role_divisions(o, body.get("roleDivisions")),
-        ttl=m.check_ttl(body.get("accessTokenValiditySeconds")),
-        description=body.get("description") or "",
-        grant_type=grant_type,
+        body.name,
+        m.validate_role_divisions(o, raw.get("roleDivisions"), held_roles(req)),
+        ttl=m.check_ttl(raw.get("accessTokenValiditySeconds")),
+        description=body.description or "",
+        grant_type=body.authorized_grant_type,
     )
     return ok(m.render(rec, secret))
 
@@ -70,19 +72,18 @@ async def update_client(req: Request) -> Response:
     caller(req).require("oauth:client:edit")
     o = org(req)
     rec = m.get_client(o, req.path_params["clientId"])
-    body = await json_body(req)
+    raw = await json_body(req)
+    body = validate(OAuthClientBody, raw)
     # validate everything first: a refused update changes nothing
-    changes: dict = {"name": want_str(body, "name")}
-    if "roleDivisions" in body:
-        changes["roleDivisions"] = m.validate_role_divisions(o, body["roleDivisions"])
-    if "accessTokenValiditySeconds" in body:
-        changes["accessTokenValiditySeconds"] = m.check_ttl(body["accessTokenValiditySeconds"])
-    if "description" in body:
-        changes["description"] = want_str(body, "description", required=False) or ""
-    if body.get("state") is not None:
-        if body["state"] not in ("active", "inactive"):
-            raise m.bad_request("state must be active or inactive.", "invalid.value")
-        changes["state"] = body["state"]
+    changes: dict = {"name": body.name}
+    if "roleDivisions" in raw:
+        changes["roleDivisions"] = m.validate_role_divisions(o, raw["roleDivisions"], held_roles(req))
+    if "accessTokenValiditySeconds" in raw:
+        changes["accessTokenValiditySeconds"] = m.check_ttl(raw["accessTokenValiditySeconds"])
+    if "description" in raw:
+        changes["description"] = body.description or ""
+    if body.state is not None:
+        changes["state"] = body.state
     rec.update(changes)
     rec["dateModified"] = m.now_iso()
     o.touch(authz=True)
@@ -93,7 +94,12 @@ async def delete_client(req: Request) -> Response:
     caller(req).require("oauth:client:delete")
     o = org(req)
     rec = m.get_client(o, req.path_params["clientId"])
+    if rec["state"] == "active":
+        raise m.bad_request(
+            "An active OAuth client cannot be deleted; set its state to inactive first.", "client.active"
+        )
     del o.oauth_clients[rec["id"]]
+    o.unindexed.pop(rec["id"], None)
     o.subject_types.pop(rec["id"], None)
     for t in [t for t, (cid, _) in o.tokens.items() if cid == rec["id"]]:
         del o.tokens[t]

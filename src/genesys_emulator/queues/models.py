@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 
+from ..bodies import MemberGroup, QueueMembers, validate
 from ..divisions.models import ref as division_ref
 from ..errors import bad_request, conflict
 from ..org import Org, new_id, now_iso
@@ -11,22 +12,18 @@ from ..org import Org, new_id, now_iso
 MAX_MEMBERS_PER_CALL = 100
 
 
-def member_groups(org: Org, items: object) -> list[str]:
-    if items is None:
-        return []
-    if not isinstance(items, list):
-        raise bad_request("memberGroups must be an array of {id, type}.", "invalid.value")
-    out = []
-    for i, mg in enumerate(items):
-        if not isinstance(mg, dict) or not isinstance(mg.get("id"), str):
-            raise bad_request(f"memberGroups[{i}] needs an id.", "invalid.value")
-        if mg.get("type", "GROUP") != "GROUP":
-            raise bad_request(
-                f"memberGroups[{i}].type {mg.get('type')} is not supported; use GROUP.", "invalid.value"
-            )
-        org.group(mg["id"], ref=True)
-        out.append(mg["id"])
-    return list(dict.fromkeys(out))
+def member_groups(org: Org, items: list[MemberGroup] | None) -> tuple[list[str], list[dict]]:
+    """(GROUP ids, other bindings): TEAM and SKILLGROUP bindings are kept as sent (this emulator
+    models no teams or skill groups, so they bring no members), GROUP ids must be known groups."""
+    groups: list[str] = []
+    others: list[dict] = []
+    for mg in items or []:
+        if mg.type == "GROUP":
+            org.group(mg.id, ref=True)
+            groups.append(mg.id)
+        elif all(o["id"] != mg.id for o in others):
+            others.append({"id": mg.id, "type": mg.type})
+    return list(dict.fromkeys(groups)), others
 
 
 def render(org: Org, q: dict) -> dict:
@@ -53,6 +50,10 @@ def render(org: Org, q: dict) -> dict:
                 "selfUri": f"/api/v2/groups/{g}",
             }
             for g in q["memberGroups"]
+        ]
+        + [
+            {"id": b["id"], "name": "", "type": b["type"], "memberCount": 0}
+            for b in q.get("otherBindings", [])
         ],
         "acwSettings": {"wrapupPrompt": "OPTIONAL"},
         "skillEvaluationMethod": "BEST",
@@ -83,6 +84,7 @@ def create(
     *,
     description: str = "",
     queue_id: str | None = None,
+    others: list[dict] | None = None,
 ) -> dict:
     if by_name(org, name):
         raise conflict(f"A queue named {name!r} already exists.", "general.conflict")
@@ -94,10 +96,12 @@ def create(
         "divisionId": division_id,
         "description": description,
         "memberGroups": groups,
+        "otherBindings": others or [],
         "dateCreated": now,
         "dateModified": now,
     }
     org.queues[q["id"]] = q
+    org.mark_indexed_later(q["id"])
     _record_group_members(org, q, groups, "queue.member.add")
     org.touch(authz=True)
     return q
@@ -117,6 +121,7 @@ def update(
     description: str | None,
     *,
     division_id: str | None = None,
+    others: list[dict] | None = None,
 ) -> dict:
     """Everything is checked before anything changes; a move to another division is recorded."""
     other = by_name(org, name)
@@ -127,6 +132,7 @@ def update(
     old = q["memberGroups"]
     q["name"] = name
     q["memberGroups"] = groups
+    q["otherBindings"] = others or []
     if description is not None:
         q["description"] = description
     q["dateModified"] = now_iso()
@@ -160,18 +166,16 @@ def delete(org: Org, q: dict) -> None:
 
 
 def member_ids(body: object) -> list[str]:
-    if not isinstance(body, list) or not all(
-        isinstance(x, dict) and isinstance(x.get("id"), str) for x in body
-    ):
-        raise bad_request("The body must be an array of {id} objects.", "invalid.value")
-    if not body:
+    """`[{"id": …}]`: at least one, at most 100 a call (the platform's cap)."""
+    members = validate(QueueMembers, body).root
+    if not members:
         raise bad_request("The body must name at least one member.", "invalid.value")
-    if len(body) > MAX_MEMBERS_PER_CALL:
+    if len(members) > MAX_MEMBERS_PER_CALL:
         raise bad_request(
-            f"At most {MAX_MEMBERS_PER_CALL} members can be changed in one call; got {len(body)}.",
+            f"At most {MAX_MEMBERS_PER_CALL} members can be changed in one call; got {len(members)}.",
             "max.members.exceeded",
         )
-    return [x["id"] for x in body]
+    return [x.id for x in members]
 
 
 def change_members(org: Org, q: dict, ids: list[str], delete: bool) -> None:

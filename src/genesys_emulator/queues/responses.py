@@ -6,22 +6,25 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..bodies import QueueBody, validate
 from ..divisions.models import ref as division_ref
-from ..errors import bad_request, forbidden, not_found
-from ..web import caller, empty, id_list, json_body, listing, ok, org, paging, want_str
+from ..errors import not_found
+from ..web import caller, empty, id_list, json_body, listing, ok, org, paging
 from . import models as m
 
 BASE = "/api/v2/routing/queues"
 VIEW = "routing:queue:view"
 
 
-def visible_queue(req: Request, permission: str = VIEW) -> dict:
+def visible_queue(req: Request, permission: str | tuple[str, ...] = VIEW) -> dict:
+    """Queues are division-scoped: one the caller cannot view is unknown to it (404); a missing
+    write permission is a 403. A tuple is a list of alternatives."""
     c, o = caller(req), org(req)
+    wanted = (permission,) if isinstance(permission, str) else permission
     q = o.queues.get(req.path_params["queueId"])
-    if q is None or not c.can(VIEW, q["divisionId"]):
+    if q is None or not any(c.can(p, q["divisionId"]) for p in (VIEW, *wanted)):
         raise not_found("queue", req.path_params["queueId"])
-    if not c.can(permission, q["divisionId"]):
-        raise forbidden(permission, q["divisionId"])
+    c.require_any(*wanted, division_id=q["divisionId"])
     return q
 
 
@@ -37,31 +40,19 @@ async def list_queues(req: Request) -> Response:
         queues = [q for q in queues if q["id"] in ids]
     if divs := id_list(req, "divisionId"):
         queues = [q for q in queues if q["divisionId"] in divs]
+    if not id_list(req, "id"):
+        queues = [q for q in queues if o.indexed(q["id"])]
     queues.sort(key=lambda q: q["name"].lower())
     return ok(listing(req, [m.render(o, q) for q in queues], size, number))
 
 
-def _division_of(body: dict, default: str) -> str:
-    d = body.get("division")
-    if d is None:
-        return default
-    if not isinstance(d, dict) or not isinstance(d.get("id"), str):
-        raise bad_request("division must be an object with an id.", "invalid.value")
-    return d["id"]
-
-
 async def create_queue(req: Request) -> Response:
     o = org(req)
-    body = await json_body(req)
-    division_id = _division_of(body, o.home_division_id)
+    body = validate(QueueBody, await json_body(req))
+    division_id = body.division.id if body.division else o.home_division_id
     caller(req).require("routing:queue:add", division_id)
-    q = m.create(
-        o,
-        want_str(body, "name"),
-        division_id,
-        m.member_groups(o, body.get("memberGroups")),
-        description=body.get("description") or "",
-    )
+    groups, others = m.member_groups(o, body.member_groups)
+    q = m.create(o, body.name, division_id, groups, description=body.description or "", others=others)
     return ok(m.render(o, q))
 
 
@@ -72,15 +63,14 @@ async def get_queue(req: Request) -> Response:
 async def update_queue(req: Request) -> Response:
     o = org(req)
     q = visible_queue(req, "routing:queue:edit")
-    body = await json_body(req)
-    division_id = _division_of(body, q["divisionId"])
+    body = validate(QueueBody, await json_body(req))
+    division_id = body.division.id if body.division else q["divisionId"]
     if division_id != q["divisionId"]:
         caller(req).require("routing:queue:edit", division_id)
         o.division(division_id, ref=True)
-    name = want_str(body, "name")
-    groups = m.member_groups(o, body.get("memberGroups"))
-    description = want_str(body, "description", required=False)
-    return ok(m.render(o, m.update(o, q, name, groups, description, division_id=division_id)))
+    groups, others = m.member_groups(o, body.member_groups)
+    q = m.update(o, q, body.name, groups, body.description, division_id=division_id, others=others)
+    return ok(m.render(o, q))
 
 
 async def delete_queue(req: Request) -> Response:
@@ -88,9 +78,20 @@ async def delete_queue(req: Request) -> Response:
     return empty()
 
 
+MEMBER_VIEW = (
+    "routing:queue:view",
+    "routing:queue:edit",
+    "routing:queue:readonly",
+    "routing:queueMember:manage",
+)
+MEMBER_WRITE = ("routing:queue:edit", "routing:queueMember:manage")
+
+
 async def list_members(req: Request) -> Response:
+    """Any of the CLI's listed permissions; the SDK's QueueMemberEntityListing has no total,
+    pageCount or lastUri, and neither has this answer."""
     o = org(req)
-    q = visible_queue(req)
+    q = visible_queue(req, MEMBER_VIEW)
     size, number = paging(req, max_size=100)
     direct = o.queue_members.get(q["id"], {})
     rows: dict[str, str] = dict.fromkeys(direct, "user")
@@ -119,14 +120,23 @@ async def list_members(req: Request) -> Response:
                 "selfUri": f"/api/v2/users/{uid}",
             }
         )
-    return ok(listing(req, entities, size, number))
+    page = listing(req, entities, size, number)
+    for key in ("total", "pageCount", "lastUri"):
+        page.pop(key, None)
+    return ok(page)
 
 
 async def change_members(req: Request) -> Response:
     o = org(req)
-    q = visible_queue(req, "routing:queueMember:manage")
+    q = visible_queue(req, MEMBER_WRITE)
     delete = req.query_params.get("delete", "false").lower() == "true"
-    m.change_members(o, q, m.member_ids(await json_body(req, list)), delete)
+    ids = m.member_ids(await json_body(req, list))
+    if not delete:  # a user the caller cannot read (restricted directory) does not exist for it
+        scope = caller(req).directory()
+        for uid in ids:
+            if not scope.covers(o.user(uid)["divisionId"]):
+                raise not_found("user", uid)
+    m.change_members(o, q, ids, delete)
     return empty()
 
 

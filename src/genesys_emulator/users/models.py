@@ -90,27 +90,65 @@ def create(
     org.users[u["id"]] = u
     org.subject_types[u["id"]] = "PC_USER"
     org.index_user(u)
+    org.mark_indexed_later(u["id"])
+    grant_default_role(org, u["id"])
+    org.touch()  # a user's grants never change what an OAuth client may do
+    return u
+
+
+def grant_default_role(org: Org, user_id: str) -> None:
+    """Every new (or restored) user holds the org's default role (`employee`) in the Home division."""
+    role_id = org.default_role_id()
+    if role_id is None or not org.home_division_id:
+        return
+    held = org.grants[user_id]
+    key = (role_id, org.home_division_id)
+    if key not in held:
+        held[key] = now_iso()
+        org.record(user_id, "grant.add", roleId=role_id, divisionId=org.home_division_id, reason="default")
+
+
+def check_version(org: Org, u: dict, version: object) -> None:
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise bad_request("version is required and must be an integer.", "invalid.value")
+    if version != u["version"]:
+        raise org.version_mismatch(version, u["version"])
+
+
+def patch(org: Org, u: dict, body: dict) -> dict:
+    """PATCH semantics: the given fields change; `version` must be the current one. A PATCH that
+    changes `state` changes nothing else (the platform ignores the other fields), and a PATCH of
+    `state` on a deleted user restores it with its old id."""
+    check_version(org, u, body.get("version"))
+    state = body.get("state")
+    if "state" in body and state not in STATES:
+        raise bad_request(f"state must be one of {', '.join(STATES)}.", "invalid.value")
+    if u["state"] == "deleted" and state is None:
+        raise bad_request("A deleted user can only be restored, by a PATCH of its state.", "invalid.value")
+    if state is not None and state != u["state"]:
+        return _change_state(org, u, state)
+    _check_fields(org, u, body)
+    if "employerInfo" in body:
+        u["employerInfo"] = check_employer_info(body["employerInfo"])
+    old_email = u["email"]
+    for field in ("name", "email", "title", "department"):
+        if field in body:
+            u[field] = body[field]
+    if u["email"] != old_email:
+        org._email_index.pop(old_email.lower(), None)
+    org.index_user(u)
+    u["version"] += 1
+    u["dateModified"] = now_iso()
     org.touch()
     return u
 
 
-def patch(org: Org, u: dict, body: dict) -> dict:
-    """PATCH semantics: the given fields change; `version` must be the current one."""
-    version = body.get("version")
-    if not isinstance(version, int) or isinstance(version, bool):
-        raise bad_request("version is required and must be an integer.", "invalid.value")
-    if version != u["version"]:
-        raise conflict(
-            f"The version supplied ({version}) does not match the current version ({u['version']}).",
-            "general.conflict",
-        )
+def _check_fields(org: Org, u: dict, body: dict) -> None:
     if "email" in body and body["email"] != u["email"]:
         check_email(body["email"])
         other = org.user_by_email(body["email"])
         if other is not None and other["id"] != u["id"]:
             raise conflict(f"A user with email {body['email']} already exists.", "general.conflict")
-    if "state" in body and body["state"] not in STATES:
-        raise bad_request(f"state must be one of {', '.join(STATES)}.", "invalid.value")
     for field in ("name", "title", "department"):
         if field in body and not isinstance(body[field], str):
             raise bad_request(f"{field} must be a string.", "invalid.value")
@@ -120,25 +158,23 @@ def patch(org: Org, u: dict, body: dict) -> dict:
             raise bad_request("manager must be a user id or an object with one.", "invalid.value")
         org.user(mid)  # 404 for unknown or deleted users
         u["managerId"] = mid
-    if "employerInfo" in body:
-        u["employerInfo"] = check_employer_info(body["employerInfo"])
-    old_email, old_state = u["email"], u["state"]
-    for field in ("name", "email", "title", "department", "state"):
-        if field in body:
-            u[field] = body[field]
-    if u["email"] != old_email:
-        org._email_index.pop(old_email.lower(), None)
-    org.index_user(u)
+
+
+def _change_state(org: Org, u: dict, state: str) -> dict:
+    restored = u["state"] == "deleted"
+    u["state"] = state
     u["version"] += 1
     u["dateModified"] = now_iso()
-    if u["state"] != old_state:
-        org.record(u["id"], "user.state", state=u["state"])
+    org.record(u["id"], "user.state", state=state, **({"restored": True} if restored else {}))
+    if restored:
+        grant_default_role(org, u["id"])
     org.touch()
     return u
 
 
 def delete(org: Org, u: dict) -> None:
-    """A deleted user keeps no grant and no membership; its email can be reused."""
+    """A deleted user keeps no grant and no membership, but keeps its email: creating the email
+    again answers 409 until the user is restored (PATCH of state)."""
     uid = u["id"]
     for key in list(org.grants.get(uid, {})):
         org.record(uid, "grant.remove", roleId=key[0], divisionId=key[1], reason="user.deleted")

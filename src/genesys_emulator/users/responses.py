@@ -10,50 +10,57 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..bodies import CreateUser, validate
 from ..errors import bad_request, forbidden, not_found
-from ..web import Caller, caller, id_list, json_body, listing, ok, org, paging, want_str
+from ..web import Caller, caller, descending, id_list, json_body, listing, ok, org, paging
 from . import models as m
 
 VIEW = "directory:user:view"
+# the CLI lists these as alternatives (and the legacy `admin`): any one of them allows the write
+WRITE_ALTERNATIVES = {
+    "directory:user:edit": ("directory:user:edit", "directory:organization:admin"),
+    "directory:user:delete": ("directory:user:delete", "directory:organization:admin"),
+}
 
 
-def visible_user(req: Request, user_id: str, permission: str = VIEW) -> dict:
-    """A user in a division the caller cannot see answers 404, as if it did not exist."""
+def visible_user(req: Request, user_id: str, permission: str | None = None, *, deleted: bool = False) -> dict:
+    """A user the caller cannot read answers 404, as if it did not exist (the directory is open
+    unless the org restricts it); a write needs `permission` in the user's division (403)."""
     c, o = caller(req), org(req)
-    u = o.user(user_id)
-    scope = c.scope(permission)
-    if not scope.covers(u["divisionId"]):
-        if c.can(VIEW, u["divisionId"]):
-            raise forbidden(permission, u["divisionId"])
+    u = o.user(user_id, include_deleted=deleted)
+    if not c.directory().covers(u["divisionId"]):
         raise not_found("user", user_id)
+    if permission is not None:
+        c.require_any(*WRITE_ALTERNATIVES.get(permission, (permission,)), division_id=u["divisionId"])
     return u
 
 
 def _visible_ids(c: Caller, state: str) -> list[str]:
-    """Sorted ids of the users a caller may list, cached until the org changes."""
+    """Sorted ids of the users a caller may list, cached until the org changes; users still
+    missing from the (lagging) index are left out."""
     emu = c.emulator
     o = emu.org
-    key = ("users", c.client_id, state)
+    key = ("users", c.client_id if o.directory_restricted else "*", state)
     stamp = (o.rev, o.epoch)
     hit = emu.list_cache.get(key)
-    if hit is not None and hit[0] == stamp:
-        return hit[1]
-    scope = c.scope(VIEW)
-    rows = [
-        u
-        for u in o.users.values()
-        if ((state == "any" and u["state"] != "deleted") or u["state"] == state)
-        and scope.covers(u["divisionId"])
-    ]
-    rows.sort(key=lambda u: (u["name"].lower(), u["id"]))
-    ids = [u["id"] for u in rows]
-    emu.list_cache[key] = (stamp, ids)
-    return ids
+    if hit is None or hit[0] != stamp:
+        scope = c.directory()
+        rows = [
+            u
+            for u in o.users.values()
+            if ((state == "any" and u["state"] != "deleted") or u["state"] == state)
+            and scope.covers(u["divisionId"])
+        ]
+        rows.sort(key=lambda u: (u["name"].lower(), u["id"]))
+        hit = emu.list_cache[key] = (stamp, [u["id"] for u in rows])
+    if o.unindexed:
+        return [i for i in hit[1] if o.indexed(i)]
+    return hit[1]
 
 
 async def list_users(req: Request) -> Response:
     c, o = caller(req), org(req)
-    if not c.scope(VIEW).any:
+    if o.directory_restricted and not c.scope(VIEW).any:
         raise forbidden(VIEW)
     size, number = paging(req, max_size=500)
     state = req.query_params.get("state", "active")
@@ -67,11 +74,11 @@ async def list_users(req: Request) -> Response:
     ids = id_list(req, "id")
     if ids:
         rows = [o.users[i] for i in ids if i in o.users]
-        scope = c.scope(VIEW)
+        scope = c.directory()
         rows = [u for u in rows if scope.covers(u["divisionId"]) and (state == "any" or u["state"] == state)]
         return ok(listing(req, [m.render(o, u, expand) for u in rows], size, number))
     visible = _visible_ids(c, state)
-    if req.query_params.get("sortOrder", "ASC").upper() == "DESC":
+    if descending(req):
         visible = visible[::-1]
     start = (number - 1) * size
     page = [m.render(o, o.users[i], expand) for i in visible[start : start + size]]
@@ -79,35 +86,35 @@ async def list_users(req: Request) -> Response:
 
 
 async def get_user(req: Request) -> Response:
+    """`?state=deleted` finds a deleted user (the Terraform provider's way back to a re-joiner)."""
     expand = frozenset(x for v in req.query_params.getlist("expand") for x in v.split(","))
-    return ok(m.render(org(req), visible_user(req, req.path_params["userId"]), expand))
+    state = req.query_params.get("state")
+    u = visible_user(req, req.path_params["userId"], deleted=state == "deleted")
+    if state == "deleted" and u["state"] != "deleted":
+        raise not_found("user", u["id"])
+    return ok(m.render(org(req), u, expand))
 
 
 async def create_user(req: Request) -> Response:
     o = org(req)
-    body = await json_body(req)
-    division_id = body.get("divisionId") or o.home_division_id
-    if not isinstance(division_id, str):
-        raise bad_request("divisionId must be a string.", "invalid.value")
+    body = validate(CreateUser, await json_body(req))
+    division_id = body.division_id or o.home_division_id
     caller(req).require("directory:user:add", division_id)
-    password = body.get("password")
-    if password is not None and (not isinstance(password, str) or len(password) < 8):
-        raise bad_request("password must be at least 8 characters.", "invalid.value")
     u = m.create(
         o,
-        name=want_str(body, "name"),
-        email=want_str(body, "email"),
+        name=body.name,
+        email=body.email,
         division_id=division_id,
-        title=body.get("title") or "",
-        department=body.get("department") or "",
-        state=body.get("state") or "active",
-        employer_info=body.get("employerInfo"),
+        title=body.title or "",
+        department=body.department or "",
+        state=body.state or "active",
+        employer_info=body.employer_info,
     )
     return ok(m.render(o, u))
 
 
 async def patch_user(req: Request) -> Response:
-    u = visible_user(req, req.path_params["userId"], "directory:user:edit")
+    u = visible_user(req, req.path_params["userId"], "directory:user:edit", deleted=True)
     body = await json_body(req)
     return ok(m.render(org(req), m.patch(org(req), u, body)))
 
@@ -135,11 +142,14 @@ def _search(req: Request, body: dict) -> dict:
     for q in query:
         if "state" in (q.get("fields") or []):
             states = {str(v).lower() for v in (q.get("values") or [q.get("value")])}
-    scope = c.scope(VIEW)
+    scope = c.directory()
     hits = [
         u
         for u in o.users.values()
-        if u["state"] in states and scope.covers(u["divisionId"]) and all(m.matches(u, q) for q in query)
+        if u["state"] in states
+        and scope.covers(u["divisionId"])
+        and o.indexed(u["id"])
+        and all(m.matches(u, q) for q in query)
     ]
     hits.sort(key=lambda u: (u["name"].lower(), u["id"]))
     start = (number - 1) * size
@@ -168,7 +178,7 @@ async def search_get(req: Request) -> Response:
     raw = req.query_params.get("q64", "")
     try:
         body = json.loads(base64.b64decode(raw))
-    except ValueError:
+    except (ValueError, RecursionError):
         raise bad_request("q64 is not a valid search.", "invalid.value") from None
     if not isinstance(body, dict):
         raise bad_request("q64 is not a valid search.", "invalid.value")

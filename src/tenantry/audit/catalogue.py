@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tenantry.domain.model import DEFAULT_ROLE_NAMES
+
 SEVERITIES = ("critical", "high", "medium", "low")
 RANK = {s: i for i, s in enumerate(SEVERITIES)}
 NO_TENANT = "(no tenant)"
 # Granted by the platform in a new user's home division: the roles flagged `default`, and by name
 # for snapshots that do not carry the flag.
-DEFAULT_ROLES = ("employee",)
+DEFAULT_ROLES = DEFAULT_ROLE_NAMES
 
 
 @dataclass(frozen=True, slots=True)

@@ -92,9 +92,9 @@ class AuditContext:
     def subjects(self) -> Iterator[tuple[str, str, frozenset[Grant]]]:
         """(type, id, grants) of every active user, group and OAuth client that is not an org admin."""
         admins = self.t.org_admins
-        for uid, grants in self.s.user_grants.items():
+        for uid in self.s.user_grants:  # the platform's default role is no tenant's doing
             if uid in self.active and uid not in admins:
-                yield "user", uid, grants
+                yield "user", uid, self.s.managed_user_grants(uid)
         for gid in self.s.groups:
             if gid not in admins:
                 yield "group", gid, self.s.group_grants.get(gid, frozenset())

@@ -15,6 +15,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from tenantry.config import tenants as tenants_config
+from tenantry.errors import InputError
 from tenantry.genesys.config import GenesysSettings, load_settings
 from tenantry.genesys.doctor import DoctorReport, run_doctor
 from tenantry.genesys.errors import ConfigError
@@ -38,13 +40,18 @@ def doctor_command(
             "--target", help="Region (eu-west-1), domain or URL; overrides profile and environment."
         ),
     ] = None,
+    tenants: Annotated[
+        Path | None,
+        typer.Option("--tenants", help="tenants.yaml: also check tenantry holds every role its clients get."),
+    ] = None,
 ) -> None:
     """Check the target, credentials, token, permissions and rate-limit headers."""
     out, err = Console(), Console(stderr=True)
     try:
         settings = load_settings(profile, profiles_file or legacy_config, target=target)
-        report = asyncio.run(_doctor(settings))
-    except (ConfigError, Unreachable) as exc:
+        client_roles = _client_roles(tenants) if tenants else None
+        report = asyncio.run(_doctor(settings, client_roles))
+    except (ConfigError, InputError, Unreachable) as exc:
         err.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(2) from None
     out.print(render(report))
@@ -58,11 +65,17 @@ def doctor_command(
     out.print("[green]All checks passed.[/green]")
 
 
-async def _doctor(settings: GenesysSettings) -> DoctorReport:
+async def _doctor(settings: GenesysSettings, client_roles: dict[str, list[str]] | None) -> DoctorReport:
     """A quick reachability probe first: an unreachable target is named within seconds."""
     async with client_for(settings) as client:
         await reachable(client)
-    return await run_doctor(settings)
+    return await run_doctor(settings, client_roles=client_roles)
+
+
+def _client_roles(path: Path) -> dict[str, list[str]]:
+    """Tenant OAuth client name → the roles tenants.yaml gives it."""
+    cfg = tenants_config.load(path)
+    return {c.name: list(c.roles) for t in cfg.tenants.values() for c in t.oauth_clients}
 
 
 def render(report: DoctorReport) -> Table:

@@ -28,6 +28,9 @@ def serve_command(
     consistency_delay: Annotated[
         str, typer.Option(help="New roles, divisions, groups answer 404 when referenced this long.")
     ] = "0s",
+    org_rate_limit: Annotated[
+        str | None, typer.Option(help="An org-wide ceiling over all tokens' requests, e.g. 600/60s.")
+    ] = None,
 ) -> None:
     """Serve an emulated org; prints its base URL and the admin client's id and secret."""
     # imported here: the server stack is not loaded by every other command
@@ -45,6 +48,7 @@ def serve_command(
             fault_seed,
             parse_duration(consistency_delay),
             state,
+            org_rate_limit,
         )
         opts.validate()
     except ValueError as exc:

@@ -15,6 +15,7 @@ from tenantry.domain.tenancy import Tenancy
 
 VIEW_ACTIONS = frozenset({"view", "*"})
 CHANGE_ACTIONS = frozenset({"add", "edit", "delete", "manage", "*"})
+PLATFORM_DEFAULT = "platform default"  # the access path of the default role every user is given
 
 
 class AccessRow(NamedTuple):
@@ -89,7 +90,8 @@ def effective_access(
             continue  # a client's subject grants are its roleDivisions, listed below
         name, tenant = who(uid)
         for r, rn, d, dn, dt, v, c in expand(grants):
-            add(AccessRow("user", uid, name, tenant, r, rn, d, dn, dt, "direct", None, v, c))
+            path = PLATFORM_DEFAULT if snapshot.is_platform_default(Grant(r, d)) else "direct"
+            add(AccessRow("user", uid, name, tenant, r, rn, d, dn, dt, path, None, v, c))
     for gid, g in snapshot.groups.items():
         members = g.member_ids if wanted is None else g.member_ids & wanted
         if wanted is not None and not (members and g.roles_enabled):
@@ -144,7 +146,8 @@ def reach(rows: Iterable[AccessRow]) -> dict[tuple[str, str], tuple[set[str], se
 
 def user_divisions(snapshot: Snapshot, user_id: str) -> set[str]:
     """Every division one user reaches: its grants (direct and through groups) and its queues."""
-    divs = {row.division_id for row in effective_access(snapshot, users=(user_id,))}
+    rows = effective_access(snapshot, users=(user_id,))
+    divs = {row.division_id for row in rows if row.path != PLATFORM_DEFAULT}
     groups = {g.id for g in snapshot.groups.values() if user_id in g.member_ids}
     for q in snapshot.queues.values():
         if user_id in q.member_ids or groups.intersection(q.member_group_ids):

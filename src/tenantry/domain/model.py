@@ -42,6 +42,10 @@ class Policy:
         )
 
 
+DEFAULT_ROLE_NAMES = ("employee",)
+"""Granted by the platform to every new user in its home division, by flag or (older snapshots) name."""
+
+
 @dataclass(frozen=True, slots=True)
 class Role:
     id: str
@@ -130,6 +134,19 @@ class Snapshot:
     def user_by_hr_id(self) -> dict[str, User]:
         """Users anchored to an HR id (employerInfo.employeeId); deleted ones are never read."""
         return {u.hr_id: u for u in self.users.values() if u.hr_id}
+
+    def is_platform_default(self, grant: Grant) -> bool:
+        """The org's default role in the home division: the platform gives it to every new user
+        and it cannot be removed, so tenantry neither revokes it nor counts it as a leak."""
+        role = self.roles.get(grant.role_id)
+        if role is None or not (role.default or role.name.casefold() in DEFAULT_ROLE_NAMES):
+            return False
+        home = self.home_division_id
+        return not home or grant.division_id == home
+
+    def managed_user_grants(self, user_id: str) -> frozenset[Grant]:
+        """A user's direct grants without the platform's default one (see is_platform_default)."""
+        return frozenset(g for g in self.user_grants.get(user_id, ()) if not self.is_platform_default(g))
 
     def groups_of_user(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}

@@ -130,11 +130,16 @@ class Resolver:
             raise LookupError(f"{kind} {key!r} does not exist in the org")
         return found
 
-    async def pairs(self, items: list[list[str]]) -> list[RoleDivision]:
+    async def pairs(self, items: list[list[str]], *, removing: bool = False) -> list[RoleDivision]:
+        """Role and division names → ids. When `removing`, a name the org no longer knows is the
+        id the plan read from a grant whose role or division was deleted (an orphan): kept as is."""
         out = []
         for role, division in items:
-            div = ALL_DIVISIONS if division == ALL_DIVISIONS else await self.get("division", division)
-            out.append(RoleDivision(role_id=await self.get("role", role), division_id=div))
+            div = division
+            if division != ALL_DIVISIONS:
+                div = await self.get("division", division, required=not removing) or division
+            role_id = await self.get("role", role, required=not removing) or role
+            out.append(RoleDivision(role_id=role_id, division_id=div))
         return out
 
     async def user_ids(self, emails: list[str], *, required: bool) -> list[str]:
@@ -198,7 +203,7 @@ async def run_batch(ctx: Context, b: Batch) -> dict[str, Any]:
         sid = await r.get(kind, b.target, required=adding or kind == "group")
         if sid is None:
             return {}  # revoking from a user that is gone: nothing left to revoke
-        pairs = await r.pairs(items)
+        pairs = await r.pairs(items, removing=not adding)
         if adding:
             await grants.bulk_add(c, sid, pairs, "PC_GROUP" if kind == "group" else "PC_USER")
         else:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import AsyncGenerator, Callable, Generator
 
 import httpx
 
@@ -20,6 +21,36 @@ from tenantry.genesys.metrics import Metrics
 from tenantry.genesys.retry import RetryPolicy
 
 TOKEN_PATH = "/oauth/token"
+
+
+class MintPacer:
+    """The token endpoint's own limit, shared by every token minted through one client object:
+    at most `limit` mints in any `window` seconds (a pool of tokens is minted at this pace, not
+    all at once). Its HTTP 400 "rate limit exceeded" is still handled, with backoff, by `_mint`."""
+
+    def __init__(
+        self, limit: int = 60, window: float = 60.0, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        if limit < 1 or window <= 0:
+            raise ValueError("a mint pace needs a positive limit and window")
+        self.limit, self.window = limit, window
+        self._clock = clock
+        self._sent: deque[float] = deque()
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        # A little more than the window: the endpoint counts arrivals, which we only know to
+        # within the network's delay (the same margin the request budget keeps).
+        span = self.window * 1.02 + 0.05
+        async with self._lock:
+            while True:
+                now = self._clock()
+                while self._sent and self._sent[0] + span <= now:
+                    self._sent.popleft()
+                if len(self._sent) < self.limit:
+                    self._sent.append(now)
+                    return
+                await asyncio.sleep(self._sent[0] + span - now)
 
 
 class TokenProvider:
@@ -33,9 +64,11 @@ class TokenProvider:
         *,
         metrics: Metrics,
         policy: RetryPolicy | None = None,
+        pacer: MintPacer | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._http = http
+        self._pacer = pacer
         self._url = token_url
         self._credentials = credentials
         self._metrics = metrics
@@ -52,6 +85,11 @@ class TokenProvider:
 
     def __repr__(self) -> str:
         return f"TokenProvider(client_id={self.client_id!r}, token=<redacted>)"
+
+    @property
+    def minted(self) -> bool:
+        """Whether a token is at hand (a pool prefers members that need no mint)."""
+        return self._token is not None and self._clock() < self._refresh_at
 
     async def get(self) -> str:
         """The cached token, or a fresh one minted by exactly one of the concurrent callers."""
@@ -80,6 +118,8 @@ class TokenProvider:
         attempt = 0
         while True:
             attempt += 1
+            if self._pacer is not None:
+                await self._pacer.wait()
             t0 = self._clock()
             response: httpx.Response | None = None
             try:
@@ -143,3 +183,24 @@ def _retry_after(response: httpx.Response) -> float | None:
         return float(response.headers["Retry-After"])
     except (KeyError, ValueError):
         return None
+
+
+class TokenAuth(httpx.Auth):
+    """A TokenProvider's bearer token as an httpx.Auth flow: a 401 refreshes the token once and
+    sends the request again. Any httpx.AsyncClient (the SCIM bridge's, analytics') can use it
+    (`GenesysClient.auth()`); tenantry's own calls go through it too."""
+
+    def __init__(self, tokens: TokenProvider) -> None:
+        self.tokens = tokens
+
+    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        raise RuntimeError("TokenAuth mints tokens asynchronously: use it with an httpx.AsyncClient")
+
+    async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        token = await self.tokens.get()
+        request.headers["Authorization"] = f"Bearer {token}"
+        response = yield request
+        if response.status_code == 401:
+            self.tokens.invalidate(token)
+            request.headers["Authorization"] = f"Bearer {await self.tokens.get()}"
+            yield request

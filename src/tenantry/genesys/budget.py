@@ -77,6 +77,13 @@ class RateBudget:
     def load(self) -> int:
         return self.inflight + self.waiting
 
+    @property
+    def committed(self) -> int:
+        """Requests this window already holds or has queued: at the limit, more work must wait
+        for the next window (a pool sized to the work then mints another token)."""
+        self._wait(self._clock())
+        return len(self._done) + self.inflight + self.waiting
+
     def claim(self) -> None:
         """Count a request as queued here before it reaches `slot` (so the pool sees the load)."""
         self.waiting += 1

@@ -11,8 +11,10 @@ Profiles live in a TOML or YAML file (``--config``, ``$TENANTRY_GENESYS_CONFIG``
     region = "eu-west-1"                      # or target = "https://api.mypurecloud.ie"
     client_id = "..."
     client_secret_env = "PROD_GENESYS_SECRET" # read the secret from the environment
-    rate_limit = 300                          # optional: requests per window per client
+    rate_limit = 300                          # optional: requests per window per token
     rate_window = 60
+    token_pool_size = 10                      # optional: tokens minted from each client (1-50);
+                                              # absent or "auto": sized to the work
 
     [[profiles.prod.clients]]                 # more OAuth clients: a token pool
     client_id = "..."
@@ -40,6 +42,7 @@ ENV_CLIENT_SECRET = "GENESYSCLOUD_OAUTHCLIENT_SECRET"
 ENV_REGION = "GENESYSCLOUD_REGION"
 ENV_API_REGION = "GENESYSCLOUD_API_REGION"
 ENV_CONFIG = "TENANTRY_GENESYS_CONFIG"
+ENV_POOL_SIZE = "GENESYSCLOUD_TOKEN_POOL_SIZE"  # as the Terraform provider names it
 DEFAULT_REGION = "us-east-1"
 
 
@@ -64,6 +67,8 @@ class GenesysSettings:
     rate_limit: int = 300
     rate_window: float = 60.0
     source: str = "environment"
+    token_pool_size: int | None = None
+    """Tokens minted from each OAuth client (1–50); None: sized to the work."""
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -104,7 +109,12 @@ def _from_env(env: Mapping[str, str], target: str | None) -> GenesysSettings:
         missing = ENV_CLIENT_ID if not client_id else ENV_CLIENT_SECRET
         raise ConfigError(f"{missing} is not set; both {ENV_CLIENT_ID} and {ENV_CLIENT_SECRET} are needed.")
     where = target or env.get(ENV_API_REGION) or env.get(ENV_REGION) or DEFAULT_REGION
-    return GenesysSettings(resolve_target(where), (Credentials.of(client_id, secret),), source="environment")
+    return GenesysSettings(
+        resolve_target(where),
+        (Credentials.of(client_id, secret),),
+        source="environment",
+        token_pool_size=_pool_size(env.get(ENV_POOL_SIZE), f"${ENV_POOL_SIZE}"),
+    )
 
 
 def _read_profiles(path: Path) -> dict[str, Any]:
@@ -146,7 +156,21 @@ def _from_profile(path: Path, name: str, target: str | None, env: Mapping[str, s
         rate_limit=int(raw.get("rate_limit", 300)),
         rate_window=float(raw.get("rate_window", 60.0)),
         source=f"profile {name} in {path}",
+        token_pool_size=_pool_size(raw.get("token_pool_size"), f"profile {name!r} in {path}"),
     )
+
+
+def _pool_size(value: Any, where: str) -> int | None:
+    """`token_pool_size`: absent or "auto" sizes the pool to the work; else 1–50 tokens a client."""
+    if value is None or value == "auto":
+        return None
+    try:
+        size = int(value)
+    except (TypeError, ValueError):
+        size = 0
+    if isinstance(value, bool) or not 1 <= size <= 50 or str(size) != str(value).strip():
+        raise ConfigError(f"token_pool_size of {where} must be a whole number from 1 to 50, or auto.")
+    return size
 
 
 def _credentials(entry: Any, profile: str, path: Path, env: Mapping[str, str]) -> Credentials:

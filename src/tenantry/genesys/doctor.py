@@ -7,11 +7,15 @@ headers the budget learns from.
 
 Division-scoped permissions must be held on `*` (all divisions, present and future): tenantry
 creates tenant divisions and must manage them the moment they exist.
+
+The platform lets a caller give an OAuth client only roles the caller holds itself (no
+escalation): given the roles tenants.yaml names for tenants' clients, doctor checks each is held.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,7 +84,9 @@ async def run_doctor(
     *,
     transport: httpx.AsyncBaseTransport | None = None,
     timeout: float = 15.0,
+    client_roles: Mapping[str, Sequence[str]] | None = None,
 ) -> DoctorReport:
+    """`client_roles`: tenant OAuth client name → the role names tenants.yaml gives it."""
     report = DoctorReport()
     report.checks.append(
         Check("credentials", True, f"{len(settings.clients)} OAuth client(s) from {settings.source}")
@@ -100,7 +106,7 @@ async def run_doctor(
                 reached = True
                 if not check.ok:
                     return report
-            await _check_client(client, creds, report)
+            await _check_client(client, creds, report, client_roles)
     return report
 
 
@@ -113,7 +119,12 @@ async def _target(client: GenesysClient) -> Check:
     return Check("target", True, f"{api_base} answers (HTTP {status} without a token)")
 
 
-async def _check_client(client: GenesysClient, creds: Credentials, report: DoctorReport) -> None:
+async def _check_client(
+    client: GenesysClient,
+    creds: Credentials,
+    report: DoctorReport,
+    client_roles: Mapping[str, Sequence[str]] | None = None,
+) -> None:
     cid = creds.client_id
     member = client.pool.members[0]
     try:
@@ -136,6 +147,8 @@ async def _check_client(client: GenesysClient, creds: Credentials, report: Docto
         report.checks.append(Check("permissions", False, f"cannot read the client's own grants: {exc}", cid))
     else:
         report.checks.append(await _permissions(client, cid, held))
+        if client_roles:
+            report.checks.append(await _no_escalation(client, cid, held, client_roles))
     if not headers:
         try:
             headers = dict((await client.request("GET", "/api/v2/authorization/divisions/home")).headers)
@@ -179,6 +192,41 @@ async def _permissions(client: GenesysClient, cid: str, held: list[tuple[str, st
     if partial:
         parts.append("held only in some divisions, not all (*): " + ", ".join(partial))
     return Check("permissions", False, "; ".join(parts), cid)
+
+
+async def _no_escalation(
+    client: GenesysClient,
+    cid: str,
+    held: list[tuple[str, str]],
+    client_roles: Mapping[str, Sequence[str]],
+) -> Check:
+    """Every role named for a tenant's OAuth client is one this client holds: the platform
+    refuses to give a client a role its caller does not hold."""
+    try:
+        names = {
+            r.name.casefold()
+            for r in await asyncio.gather(
+                *(roles_api.get_role(client, r) for r in sorted({r for r, _ in held}))
+            )
+        }
+    except GenesysError as exc:
+        return Check("client roles", False, f"cannot read the roles it holds: {exc}", cid)
+    lacking = {
+        role: sorted(name for name, roles in client_roles.items() if role in roles)
+        for role in sorted({r for roles in client_roles.values() for r in roles})
+        if role.casefold() not in names
+    }
+    if not lacking:
+        count = len({r for roles in client_roles.values() for r in roles})
+        return Check("client roles", True, f"holds all {count} roles tenants' OAuth clients are given", cid)
+    detail = "; ".join(f"{role} (for {', '.join(who)})" for role, who in lacking.items())
+    return Check(
+        "client roles",
+        False,
+        f"cannot give tenants' OAuth clients roles it does not hold itself: {detail}. "
+        "Grant these roles to tenantry's OAuth client.",
+        cid,
+    )
 
 
 def _rate_headers(headers: dict[str, str], cid: str) -> Check:

@@ -62,7 +62,8 @@ class NotFoundError(GenesysError):
 
 
 class ConflictError(GenesysError):
-    """409 (or SCIM invalidVers): the object changed underneath us; re-read and re-apply."""
+    """409, a 400 saying the version "does not match the current version", or SCIM invalidVers:
+    the object changed underneath us; re-read and re-apply."""
 
 
 class RateLimitedError(GenesysError):
@@ -99,6 +100,14 @@ _BY_STATUS: dict[int, type[GenesysError]] = {
 }
 
 
+VERSION_MISMATCH = "does not match the current version"
+
+
+def is_version_mismatch(status: int, message: str) -> bool:
+    """A stale version: 409, or the 400 form the platform also answers (Terraform's IsVersionMismatch)."""
+    return status == 409 or (status == 400 and VERSION_MISMATCH in message.lower())
+
+
 def error_from_response(response: httpx.Response, method: str, path: str) -> GenesysError:
     """Build the typed error for a non-2xx answer from its Genesys (or SCIM) error body."""
     try:
@@ -116,7 +125,7 @@ def error_from_response(response: httpx.Response, method: str, path: str) -> Gen
         or "no message"
     )
     cls = _BY_STATUS.get(response.status_code)
-    if body.get("scimType") == "invalidVers":
+    if body.get("scimType") == "invalidVers" or is_version_mismatch(response.status_code, message):
         cls = ConflictError
     if cls is None:
         cls = ServerError if response.status_code >= 500 else GenesysError

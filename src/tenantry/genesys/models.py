@@ -94,6 +94,12 @@ class Subject(GenesysModel):
     grants: list[Grant] = Field(default_factory=list)
     version: int | None = None
 
+    @property
+    def direct_grants(self) -> list[Grant]:
+        """The grants the subject holds itself. A user's view also lists those it inherits from
+        its groups, each with the group's id as subjectId: they are the group's, not the user's."""
+        return [g for g in self.grants if g.subject_id in (None, self.id)]
+
 
 class SubjectDivisionGrants(GenesysModel):
     """One subject holding a role, from GET /roles/{id}/subjectgrants."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,11 @@ class RetryPolicy:
     """How long a 404 on an object this client created moments ago is retried (eventual consistency)."""
     conflict_attempts: int = 8
     """How many times a versioned update re-reads and re-applies after a 409."""
+    index_lag: float = 3.0
+    """How long a lookup by natural key keeps looking after an unclear create or a 409: listings
+    and search lag behind a create on the platform."""
+    index_lag_step: float = 0.1
+    """The first pause between such lookups (doubling, at most a second)."""
 
     def backoff(self, attempt: int, rng: random.Random | None = None) -> float:
         ceiling = min(self.max_delay, self.base_delay * (2 ** max(0, attempt - 1)))

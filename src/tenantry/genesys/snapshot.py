@@ -14,7 +14,16 @@ from typing import Any
 
 from tenantry.domain.model import Division, Grant, Group, OAuthClient, Policy, Queue, Role, Snapshot, User
 from tenantry.genesys import GenesysClient, GenesysError
-from tenantry.genesys.api import divisions, groups, identity_providers, oauth_clients, queues, roles, users
+from tenantry.genesys.api import (
+    divisions,
+    grants,
+    groups,
+    identity_providers,
+    oauth_clients,
+    queues,
+    roles,
+    users,
+)
 from tenantry.genesys.api.identity_providers import PROVIDER_TYPES
 
 Progress = Callable[[str], None]
@@ -134,7 +143,7 @@ async def read_snapshot(client: GenesysClient, *, progress: Progress | None = No
             q.id,
             q.name,
             q.division.id if q.division else "",
-            tuple(mg.id for mg in q.member_groups),
+            tuple(mg.id for mg in q.member_groups if mg.type == "GROUP"),  # TEAM/SKILLGROUP: not ours
             frozenset(m.id for m in mem if (m.member_by or "user") == "user"),
         )
     for sid, gs in held.items():
@@ -144,3 +153,12 @@ async def read_snapshot(client: GenesysClient, *, progress: Progress | None = No
         target = snap.group_grants if kind == "PC_GROUP" or sid in snap.groups else snap.user_grants
         target[sid] = frozenset(gs)
     return snap
+
+
+async def read_user_grants(client: GenesysClient, user_id: str) -> frozenset[Grant]:
+    """One user's direct grants, for a one-person path (reconcile) that does not read the org.
+
+    GET /authorization/subjects/{userId} also lists the grants the user inherits from its
+    groups, each with the group's id as subjectId: only those whose subjectId is the user are
+    its own (otherwise every group role would look like a direct grant to revoke)."""
+    return frozenset(Grant(r, d) for r, d in await grants.direct_grants(client, user_id))

@@ -152,7 +152,7 @@ def plan_move(config: Config, snap: Snapshot, email: str, tenant: str, person: P
     }
     direct = sorted(
         [role.get(g.role_id, g.role_id), div.get(g.division_id, g.division_id)]
-        for g in snap.user_grants.get(u.id, ())
+        for g in snap.managed_user_grants(u.id)
         if g.division_id != target.id
         and (role.get(g.role_id, "").lower(), div.get(g.division_id, "").lower()) not in staff
     )

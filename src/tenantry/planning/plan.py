@@ -39,7 +39,7 @@ PHASES = (
 )
 GROUP_MEMBERS_PER_CALL = 50
 QUEUE_MEMBERS_PER_CALL = 100
-USERS_MOVED_PER_CALL = 100
+USERS_MOVED_PER_CALL = 50  # one batch, one call: genesys.api.divisions.MOVE_BATCH
 FORMAT = 1
 
 
@@ -491,7 +491,7 @@ class _Builder:
                     if ts:
                         ts.movers_in += 1
                         ts.affected.add(email)
-                have = self.names(self.snap.user_grants.get(u.id, frozenset()))
+                have = self.names(self.snap.managed_user_grants(u.id))
                 if want.tenant is None:  # BPO staff: only their grants in tenant divisions are ours
                     have = {g for g in have if g[1].lower() in self.tenant_div}
                 wanted = self.canonical(d.staff_grants.get(email, frozenset()))
@@ -513,9 +513,7 @@ class _Builder:
             if u is None:
                 continue  # reported by check_roles
             have = {
-                g
-                for g in self.names(self.snap.user_grants.get(u.id, frozenset()))
-                if g[1].lower() in self.tenant_div
+                g for g in self.names(self.snap.managed_user_grants(u.id)) if g[1].lower() in self.tenant_div
             }
             wanted = self.canonical(grants)
             self.grant_removals[email] |= have - wanted
@@ -541,7 +539,7 @@ class _Builder:
                     ts.affected.add(email)
             elif email in leaver_since and now - leaver_since[email] >= retention:
                 self.add("delete", "user.delete", email, [], key)
-            self.grant_removals[email] |= self.names(self.snap.user_grants.get(u.id, frozenset()))
+            self.grant_removals[email] |= self.names(self.snap.managed_user_grants(u.id))
             for gid in groups_of.get(u.id, ()):
                 self.group_removals[group_name[gid]].add(email)
             self._forget_adds(email)
@@ -557,9 +555,7 @@ class _Builder:
             if self.is_protected(email, u.id):
                 continue
             held = {
-                g
-                for g in self.names(self.snap.user_grants.get(u.id, frozenset()))
-                if g[1].lower() in self.tenant_div
+                g for g in self.names(self.snap.managed_user_grants(u.id)) if g[1].lower() in self.tenant_div
             }
             queues = [qn for qn in direct_queues.get(u.id, ()) if self.tenant_of_queue.get(qn) is not None]
             groups = [group_name[g] for g in groups_of.get(u.id, ()) if group_name[g] in d.groups]

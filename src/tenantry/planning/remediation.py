@@ -128,7 +128,7 @@ class _Fixes:
         uid, email = f.subject.id, f.subject.name
         div_name = {d.id: d.name for d in self.s.divisions.values()}
         role_name = {r.id: r.name for r in self.s.roles.values()}
-        for g in sorted(self.s.user_grants.get(uid, ())):
+        for g in sorted(self.s.managed_user_grants(uid)):
             pair = [role_name.get(g.role_id, g.role_id), div_name.get(g.division_id, g.division_id)]
             self.add("revoke", "user.grants.remove", email, pair, f.tenant)
         for grp in self.s.groups.values():

@@ -135,7 +135,7 @@ def r08_unassigned(a: AuditContext) -> None:
     for uid in sorted(a.active):
         if uid in of_user or uid in a.t.org_admins:
             continue
-        for role_id, div in sorted(a.s.user_grants.get(uid, ())):
+        for role_id, div in sorted(a.s.managed_user_grants(uid)):
             other = of_div.get(div)
             fact = ("grant", uid, role_id, div)
             if other is None or fact in a.consumed or a.staff_allows(uid, other):

@@ -103,7 +103,7 @@ def r09_inactive(a: AuditContext) -> None:
     for uid in sorted(a.s.users):
         if uid in a.active:
             continue
-        direct = sorted(a.s.user_grants.get(uid, ()))
+        direct = sorted(a.s.managed_user_grants(uid))
         groups = sorted(
             (a.group(g).name for g in a.groups_of.get(uid, ()) if a.s.group_grants.get(g) or g in bound),
             key=str.casefold,

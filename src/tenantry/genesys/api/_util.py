@@ -24,14 +24,24 @@ def camel(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
-async def delete(client: GenesysClient, template: str, path: dict[str, str], **kwargs: Any) -> bool:
+async def delete(
+    client: GenesysClient, template: str, path: dict[str, str], *, versioned: bool = False, **kwargs: Any
+) -> bool:
     """DELETE, reporting False when the object was already gone.
 
     Deleting converges on "absent", so a 404 (someone else deleted it, or our own earlier attempt
-    whose answer was lost) is success, not an error.
+    whose answer was lost) is success, not an error. A `versioned` object (user, group) may answer
+    a version conflict to a DELETE that names no version: it is sent again.
     """
-    try:
+
+    async def once() -> None:
         await client.request("DELETE", template, path=path, **kwargs)
+
+    try:
+        if versioned:
+            await client.retry_conflicts(once, template=template)
+        else:
+            await once()
     except NotFoundError:
         return False
     return True

@@ -8,15 +8,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from tenantry.genesys.errors import BadRequestError, NotFoundError
 from tenantry.genesys.http import GenesysClient
 from tenantry.genesys.models import RoleDivision, Subject
 
 SUBJECT = "/api/v2/authorization/subjects/{subjectId}"
+ONE_GRANT = SUBJECT + "/divisions/{divisionId}/roles/{roleId}"
 SUBJECT_TYPES = ("PC_USER", "PC_GROUP", "PC_OAUTH_CLIENT")
 
 
 async def get_subject(client: GenesysClient, subject_id: str) -> Subject:
+    """The subject's grants, inherited ones included for a user (see Subject.direct_grants)."""
     return Subject.model_validate(await client.get(SUBJECT, path={"subjectId": subject_id}))
+
+
+async def direct_grants(client: GenesysClient, subject_id: str) -> set[tuple[str, str]]:
+    """The (roleId, divisionId) pairs a subject holds itself: what tenantry may revoke from it."""
+    return {(g.role.id, g.division.id) for g in (await get_subject(client, subject_id)).direct_grants}
 
 
 def _body(grants: Iterable[RoleDivision]) -> dict:
@@ -50,8 +58,24 @@ async def bulk_add(
 
 
 async def bulk_remove(client: GenesysClient, subject_id: str, grants: Iterable[RoleDivision]) -> None:
-    """Fails whole if any role or division in it no longer exists (re-read the subject first)."""
-    await _bulk(client, "bulkremove", subject_id, grants, None)
+    """Remove grants in one call; when it fails whole (a role or division in it no longer exists,
+    its grants left behind), remove them one by one as the Terraform provider does."""
+    grants = list(grants)
+    try:
+        await _bulk(client, "bulkremove", subject_id, grants, None)
+    except (BadRequestError, NotFoundError):
+        for role_id, division_id in sorted({(g.role_id, g.division_id) for g in grants}):
+            await remove_one(client, subject_id, role_id, division_id)
+
+
+async def remove_one(client: GenesysClient, subject_id: str, role_id: str, division_id: str) -> bool:
+    """DELETE one grant, orphaned or not; False when it was not held (404)."""
+    path = {"subjectId": subject_id, "divisionId": division_id, "roleId": role_id}
+    try:
+        await client.request("DELETE", ONE_GRANT, path=path)
+    except NotFoundError:
+        return False
+    return True
 
 
 async def bulk_replace(

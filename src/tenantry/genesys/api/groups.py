@@ -60,10 +60,13 @@ async def create_group(
         found = await find_group(client, name)
         return found.to_api() if found else None
 
-    return Group.model_validate(await client.create(BASE, body, lookup=lookup))
+    group = Group.model_validate(await client.create(BASE, body, lookup=lookup))
+    if description is not None and group.description != description:
+        group = await update_group(client, group.id, description=description)  # POST ignores it
+    return group
 
 
-_WRITABLE = ("name", "description", "type", "visibility", "rolesEnabled", "state")
+_WRITABLE = ("name", "description", "visibility", "rolesEnabled", "state")  # GroupUpdate has no type
 
 
 async def update_group(client: GenesysClient, group_id: str, **changes: Any) -> Group:
@@ -84,7 +87,7 @@ async def update_group(client: GenesysClient, group_id: str, **changes: Any) -> 
 
 
 async def delete_group(client: GenesysClient, group_id: str) -> bool:
-    return await delete(client, ONE, {"groupId": group_id})
+    return await delete(client, ONE, {"groupId": group_id}, versioned=True)
 
 
 async def list_group_members(client: GenesysClient, group_id: str) -> list[User]:
@@ -108,6 +111,11 @@ async def add_group_members(client: GenesysClient, group_id: str, user_ids: Sequ
 
 
 async def remove_group_members(client: GenesysClient, group_id: str, user_ids: Sequence[str]) -> None:
-    """Remove users, 50 a call; removing a non-member is harmless, so retries are safe."""
+    """Remove users, 50 a call; removing a non-member is harmless, so retries are safe (a version
+    conflict, which the platform also answers here, included)."""
     for batch in chunks(user_ids, MEMBERS_PER_CALL):
-        await client.request("DELETE", MEMBERS, path={"groupId": group_id}, params={"ids": ",".join(batch)})
+
+        async def once(ids: list[str] = batch) -> None:
+            await client.request("DELETE", MEMBERS, path={"groupId": group_id}, params={"ids": ",".join(ids)})
+
+        await client.retry_conflicts(once, template=MEMBERS)

@@ -36,9 +36,14 @@ async def get_identity_provider(client: GenesysClient, provider_type: str) -> Id
 async def put_identity_provider(
     client: GenesysClient, provider_type: str, provider: IdentityProvider | dict[str, Any]
 ) -> IdentityProvider:
-    """Create or replace the provider of this type (PUT is idempotent, so retried freely)."""
+    """Create or replace the provider of this type (PUT is idempotent, so retried freely).
+
+    The platform keeps a provider's `certificates` list unless it is sent: a new `certificate`
+    alone would leave the old one in force, so both are sent, the list holding just that one."""
     _check(provider_type)
-    body = provider.to_api() if isinstance(provider, IdentityProvider) else provider
+    body = dict(provider.to_api() if isinstance(provider, IdentityProvider) else provider)
+    if body.get("certificate"):
+        body["certificates"] = [body["certificate"]]
     data = await client.call("PUT", ONE, path={"providerType": provider_type}, json=body)
     return IdentityProvider.model_validate(data)
 

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from tenantry.genesys.api._util import camel, delete
+from tenantry.genesys.errors import NotFoundError
 from tenantry.genesys.http import GenesysClient
 from tenantry.genesys.models import OAuthClient, RoleDivision
 from tenantry.genesys.paging import read_entity_listing
@@ -94,4 +95,12 @@ async def update_oauth_client(
 
 
 async def delete_oauth_client(client: GenesysClient, client_id: str) -> bool:
+    """Set the client `inactive` (the platform refuses to delete an active one), then delete it;
+    False when it was already gone."""
+    try:
+        current = await get_oauth_client(client, client_id)
+        if (current.to_api().get("state") or "active") != "inactive":
+            await update_oauth_client(client, client_id, state="inactive")
+    except NotFoundError:
+        return False
     return await delete(client, ONE, {"clientId": client_id})

@@ -69,11 +69,15 @@ async def create_queue(
 async def update_queue(
     client: GenesysClient, queue_id: str, *, member_group_ids: Sequence[str] | None = None, **changes: Any
 ) -> Queue:
-    """Read the queue, change the given fields (and member groups), PUT it back."""
+    """Read the queue, change the given fields (and member groups), PUT it back.
+
+    `member_group_ids` are the GROUP bindings tenantry manages; the TEAM and SKILLGROUP
+    bindings someone else made are kept as they are (a PUT without them would drop them)."""
     current = (await get_queue(client, queue_id)).to_api()
     body = {**current, **{camel(k): v for k, v in changes.items()}}
     if member_group_ids is not None:
-        body["memberGroups"] = _groups(member_group_ids)
+        others = [mg for mg in current.get("memberGroups") or [] if (mg.get("type") or "GROUP") != "GROUP"]
+        body["memberGroups"] = others + _groups(member_group_ids)
     return Queue.model_validate(await client.call("PUT", ONE, path={"queueId": queue_id}, json=body))
 
 

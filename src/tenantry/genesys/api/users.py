@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from tenantry.genesys.api._util import camel, chunks, delete
+from tenantry.genesys.api.divisions import move_objects
+from tenantry.genesys.errors import ConflictError, NotFoundError
 from tenantry.genesys.http import GenesysClient
 from tenantry.genesys.models import User
 from tenantry.genesys.paging import read_entity_listing
@@ -62,9 +64,14 @@ async def list_users(
     return UserListing(users, listing.total, listing.unread, state)
 
 
-async def get_user(client: GenesysClient, user_id: str, *, expand: Sequence[str] = ()) -> User:
-    params = {"expand": list(expand)} if expand else None
-    return User.model_validate(await client.get(ONE, path={"userId": user_id}, params=params))
+async def get_user(
+    client: GenesysClient, user_id: str, *, expand: Sequence[str] = (), state: str | None = None
+) -> User:
+    """One user; `state="deleted"` reads a deleted one (the platform answers 404 otherwise)."""
+    params: dict[str, Any] = {"expand": list(expand)} if expand else {}
+    if state:
+        params["state"] = state
+    return User.model_validate(await client.get(ONE, path={"userId": user_id}, params=params or None))
 
 
 async def get_users(client: GenesysClient, user_ids: Sequence[str], *, state: str = "any") -> list[User]:
@@ -97,16 +104,21 @@ async def search_users(
     return list(seen.values())
 
 
-async def find_user_by_email(client: GenesysClient, email: str) -> User | None:
-    """The active or inactive user with this email (emails are unique in an org), or None."""
+async def find_user_by_email(
+    client: GenesysClient, email: str, *, states: Sequence[str] = ("active", "inactive")
+) -> User | None:
+    """The user with this email in one of `states` (emails are unique in an org), or None.
+
+    A deleted user keeps its email: pass `states=("active", "inactive", "deleted")` to find it."""
     query = [
         {"type": "EXACT", "fields": ["email"], "values": [email]},
-        {"type": "EXACT", "fields": ["state"], "values": ["active", "inactive"]},
+        {"type": "EXACT", "fields": ["state"], "values": list(states)},
     ]
-    for user in await search_users(client, query, page_size=25):
-        if (user.email or "").lower() == email.lower():
-            return user
-    return None
+    matches = [
+        u for u in await search_users(client, query, page_size=25) if (u.email or "").lower() == email.lower()
+    ]
+    matches.sort(key=lambda u: u.state == "deleted")  # a live user wins over a deleted one
+    return matches[0] if matches else None
 
 
 async def create_user(
@@ -120,28 +132,68 @@ async def create_user(
     state: str | None = None,
     hr_id: str | None = None,
 ) -> User:
-    """Create a user; after an unclear answer the email decides whether it already exists.
+    """Create a user; after an unclear answer or a 409 the email decides whether it already exists.
 
-    No password is ever set or sent: people sign in through SSO. `hr_id` anchors the user to its
-    person (employerInfo.employeeId), so a later email change updates this user.
+    A deleted user keeps its email (creating it again answers 409): it is restored, keeping its
+    id, then given the wanted name, title, department and division. No password is ever set or
+    sent: people sign in through SSO. `hr_id` anchors the user to its person
+    (employerInfo.employeeId), so a later email change updates this user.
     """
     body: dict[str, Any] = {"name": name, "email": email, "divisionId": division_id}
-    body |= {k: v for k, v in (("title", title), ("department", department), ("state", state)) if v}
+    fields: dict[str, Any] = {k: v for k, v in (("title", title), ("department", department)) if v}
     if hr_id:
-        body["employerInfo"] = {"employeeId": hr_id}
+        fields["employer_info"] = {"employeeId": hr_id}
+    body |= {camel(k): v for k, v in fields.items()} | ({"state": state} if state else {})
 
     async def lookup() -> dict[str, Any] | None:
-        found = await find_user_by_email(client, email)
+        found = await find_user_by_email(client, email, states=("active", "inactive", "deleted"))
         return found.to_api() if found else None
 
-    return User.model_validate(await client.create(BASE, body, lookup=lookup))
+    try:
+        user = User.model_validate(await client.create(BASE, body, lookup=lookup))
+    except ConflictError:  # the email is taken: by a deleted user, restored below
+        found = await client.look_patiently(lookup)
+        if found is None or found.get("state") != "deleted":
+            raise
+        user = User.model_validate(found)
+    if user.state != "deleted":
+        return user
+    await restore_user(client, user.id)
+    user = await update_user(client, user.id, name=name, **fields)
+    if (user.division.id if user.division else None) != division_id:
+        await move_objects(client, division_id, "USER", [user.id])
+        user = await get_user(client, user.id)
+    return user
+
+
+async def restore_user(client: GenesysClient, user_id: str) -> User:
+    """Bring a deleted user back (PATCH of `state` alone, with the version read from the deleted
+    user, as the Terraform provider does); a user already restored is left as it is."""
+
+    async def read() -> User:
+        try:
+            return await get_user(client, user_id, state="deleted")
+        except NotFoundError:  # restored meanwhile (by us, on an earlier attempt)
+            return await get_user(client, user_id)
+
+    def apply(current: User) -> dict[str, Any] | None:
+        return None if current.state != "deleted" else {"state": "active", "version": current.version}
+
+    async def write(body: dict[str, Any]) -> User:
+        return User.model_validate(await client.call("PATCH", ONE, path={"userId": user_id}, json=body))
+
+    return await client.update_versioned(read, apply, write, template=ONE)
 
 
 async def update_user(client: GenesysClient, user_id: str, **changes: Any) -> User:
     """PATCH the given fields (name, email, title, department, state, employer_info) at the current version.
 
-    A 409 (someone else, or our own earlier attempt, moved the version) re-reads and re-applies.
+    A PATCH that changes `state` changes nothing else on the platform, so a state change is
+    sent alone first and the other fields after it. A version conflict (409, or the 400 form)
+    re-reads and re-applies.
     """
+    if "state" in changes and len(changes) > 1:
+        await update_user(client, user_id, state=changes.pop("state"))
     wire = {camel(k): v for k, v in changes.items()}
 
     def apply(current: User) -> dict[str, Any] | None:
@@ -163,4 +215,4 @@ async def set_user_state(client: GenesysClient, user_id: str, state: str) -> Use
 
 async def delete_user(client: GenesysClient, user_id: str) -> bool:
     """Delete a user; False if it was already gone (a retry after an unclear answer lands here)."""
-    return await delete(client, ONE, {"userId": user_id})
+    return await delete(client, ONE, {"userId": user_id}, versioned=True)
