@@ -205,6 +205,7 @@ def test_audit_reports_a_leak_as_an_event(emu: RunningEmulator, workdir: Path, r
         for x in (workdir / "bpo" / "audit" / "events.jsonl").read_text().splitlines()
         if '"dev.tenantry.leak_found"' in x
     ]
+    leaks = [e for e in leaks if e["data"]["rule"] != "R12"]  # the open directory: an org-level finding
     assert [(e["subject"], e["data"]["rule"], e["data"]["division"]) for e in leaks] == [
         ("agent1@acme.bpo.example", "R02", "Globex Telecom")
     ]

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from tenantry.audit.engine import DEFAULT_ROLES, effective_access
 from tenantry.config.tenants import Config
+from tenantry.domain.access import PLATFORM_DEFAULT, effective_access
 from tenantry.domain.model import Snapshot
 from tenantry.domain.tenancy import resolve
 from tenantry.inputs.people import Person
@@ -125,7 +125,6 @@ def explain(
     else:
         raise NotFound(f"no user with email {subject!r} and no OAuth client named {subject!r} in the org")
     groups, staff = _config_groups(config), _staff(config)
-    defaults = {r.id for r in snap.roles.values() if r.default or r.name.lower() in DEFAULT_ROLES}
     for row in effective_access(snap, tenancy):
         if row.subject_type != stype or row.subject_id != sid:
             continue
@@ -140,8 +139,8 @@ def explain(
             )
         elif (ex.subject, row.role_name.lower(), row.division_name.lower()) in staff:
             source, via = "staff", staff[(ex.subject, row.role_name.lower(), row.division_name.lower())]
-        elif row.role_id in defaults and row.division_id == (user.division_id if user else ""):
-            source, via = "platform default", "granted to every user in their home division"
+        elif row.path == PLATFORM_DEFAULT:
+            source, via = "platform default", "given to every user by the platform; cannot be removed"
         else:
             source, via = "direct", "direct grant"
         ex.access.append(Access(row.division_name, row.division_tenant, row.role_name, source, via))
