@@ -252,8 +252,8 @@ class Emulator:
             raise
         except Exception:  # a bug of the emulator: answer like the platform, keep the trace
             log.exception("emulator error on %s %s", method, template)
-            err = ApiError(500, "internal.server.error", "The emulator failed on this request.")
-            response = JSONResponse(err.body(correlation), status_code=500)
+            failure = ApiError(500, "internal.server.error", "The emulator failed on this request.")
+            response = JSONResponse(failure.body(correlation), status_code=500)
         response.headers.update(headers)
         self.stats[f"{method} {template}"][str(response.status_code)] += 1
         await response(scope, receive, send)

@@ -230,7 +230,7 @@ def _in_thread(opts: Options) -> Iterator[RunningEmulator]:
     warn_if_exposed(opts.host)
     sock = _bind(opts.host, opts.port)
     server = uvicorn.Server(_config(app))
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    server.install_signal_handlers = lambda: None  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

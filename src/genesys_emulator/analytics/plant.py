@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
+from typing import Any
 
 from ..errors import bad_request
 from ..org import Org, new_id
@@ -52,7 +53,7 @@ def plant(org: Org, spec: dict) -> list[str]:
     for i in range(count):
         t = start + timedelta(minutes=spacing * i)
         q = queues[i % len(queues)] if queues else None
-        conv = {
+        conv: dict[str, Any] = {
             "conversationId": new_id(),
             "conversationStart": t.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
             "conversationEnd": (t + timedelta(seconds=rng.randint(60, 900))).strftime(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..bodies import Grants, Policies, validate
 from ..divisions.models import ref as division_ref
 from ..errors import ApiError, bad_request, conflict, not_found
@@ -64,7 +66,7 @@ def create_role(
 ) -> dict:
     if any(r["name"].lower() == name.lower() for r in org.roles.values()):
         raise conflict(f"A role named {name!r} already exists.", "general.conflict")
-    role = {
+    role: dict[str, Any] = {
         "id": role_id or new_id(),
         "name": name,
         "description": description,

@@ -39,7 +39,7 @@ async def create_role(req: Request) -> Response:
     o = org(req)
     role = m.create_role(
         o,
-        want_str(body, "name"),
+        str(want_str(body, "name")),
         m.check_policies(body.get("permissionPolicies")),
         body.get("description") or "",
     )
@@ -58,7 +58,7 @@ async def update_role(req: Request) -> Response:
     o = org(req)
     role = o.role(req.path_params["roleId"])
     body = await json_body(req)
-    name = want_str(body, "name")
+    name = str(want_str(body, "name"))
     policies = m.check_policies(body.get("permissionPolicies"))
     description = want_str(body, "description", required=False) or ""
     other = next((r for r in o.roles.values() if r["name"].lower() == name.lower()), None)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..bodies import GroupUpdate, MemberIds, validate
 from ..errors import bad_request, conflict
 from ..org import Org, new_id, now_iso
@@ -45,7 +47,7 @@ def create(
 ) -> dict:
     if by_name(org, name):
         raise conflict(f"A group named {name!r} already exists.", "general.conflict")
-    g = {
+    g: dict[str, Any] = {
         "id": group_id or new_id(),
         "name": name,
         "description": description,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+from typing import Any
 
 from ..bodies import MemberGroup, QueueMembers, validate
 from ..divisions.models import ref as division_ref
@@ -28,7 +29,7 @@ def member_groups(org: Org, items: list[MemberGroup] | None) -> tuple[list[str],
 
 def render(org: Org, q: dict) -> dict:
     direct = org.queue_members.get(q["id"], {})
-    via = set()
+    via: set[str] = set()
     for gid in q["memberGroups"]:
         via.update(org.group_members.get(gid, ()))
     return {
@@ -90,7 +91,7 @@ def create(
         raise conflict(f"A queue named {name!r} already exists.", "general.conflict")
     org.division(division_id, ref=True)
     now = now_iso()
-    q = {
+    q: dict[str, Any] = {
         "id": queue_id or new_id(),
         "name": name,
         "divisionId": division_id,

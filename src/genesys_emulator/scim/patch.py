@@ -105,7 +105,8 @@ def _apply_filtered(
 ) -> None:
     """`attr[filter]` and `attr[filter].sub`: a replace with no match creates the element the
     filter pins (`emails[type eq "work"].value`)."""
-    elements = container.get(attr) if isinstance(container.get(attr), list) else []
+    raw = container.get(attr)
+    elements: list[Any] = raw if isinstance(raw, list) else []
     hits = [e for e in elements if isinstance(e, dict) and evaluate(flt, element_getter(e))]
     if op == "remove":
         if sub:

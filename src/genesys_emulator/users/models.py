@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from ..divisions.models import ref as division_ref
 from ..errors import bad_request, conflict
@@ -73,7 +74,7 @@ def create(
         raise conflict(f"A user with email {email} already exists.", "general.conflict")
     org.division(division_id, ref=True)
     now = now_iso()
-    u = {
+    u: dict[str, Any] = {
         "id": user_id or new_id(),
         "name": name,
         "email": email,

@@ -364,6 +364,7 @@ class GenesysClient:
         """
         attempt = 0
         uncertain = False
+        error: GenesysError
         while True:
             attempt += 1
             try:
@@ -408,7 +409,7 @@ class GenesysClient:
         self,
         read: Callable[[], Awaitable[T]],
         apply: Callable[[T], Any | None],
-        write: Callable[[Any], Awaitable[T]],
+        write: Callable[[Any], Awaitable[Any]],
         *,
         template: str = "versioned update",
     ) -> T:

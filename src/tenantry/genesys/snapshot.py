@@ -147,10 +147,10 @@ async def read_snapshot(client: GenesysClient, *, progress: Progress | None = No
             frozenset(m.id for m in mem if (m.member_by or "user") == "user"),
         )
     for sid, gs in held.items():
-        kind = kinds.get(sid)
-        if kind == "PC_OAUTH_CLIENT" or sid in snap.oauth_clients:
+        subject_type = kinds.get(sid)
+        if subject_type == "PC_OAUTH_CLIENT" or sid in snap.oauth_clients:
             continue  # a client's grants are its roleDivisions, read above
-        target = snap.group_grants if kind == "PC_GROUP" or sid in snap.groups else snap.user_grants
+        target = snap.group_grants if subject_type == "PC_GROUP" or sid in snap.groups else snap.user_grants
         target[sid] = frozenset(gs)
     return snap
 

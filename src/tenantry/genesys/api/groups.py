@@ -102,12 +102,10 @@ async def add_group_members(client: GenesysClient, group_id: str, user_ids: Sequ
         async def write(body: dict[str, Any]) -> None:
             await client.request("POST", MEMBERS, path={"groupId": group_id}, json=body, idempotent=True)
 
-        await client.update_versioned(
-            lambda: get_group(client, group_id),
-            lambda group, ids=batch: {"memberIds": ids, "version": group.version},
-            write,
-            template=MEMBERS,
-        )
+        def body(group: Group, ids: list[str] = batch) -> dict[str, Any]:
+            return {"memberIds": ids, "version": group.version}
+
+        await client.update_versioned(lambda: get_group(client, group_id), body, write, template=MEMBERS)
 
 
 async def remove_group_members(client: GenesysClient, group_id: str, user_ids: Sequence[str]) -> None:
