@@ -13,7 +13,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-import httpx
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -31,10 +30,10 @@ from tenantry.config.tenants import Config
 from tenantry.domain.model import Snapshot
 from tenantry.genesys import GenesysClient, GenesysSettings, load_settings
 from tenantry.genesys.config import ENV_API_REGION, ENV_REGION
-from tenantry.genesys.errors import TransportError
-from tenantry.genesys.snapshot import read_snapshot
+from tenantry.genesys.reachability import PREFLIGHT_TIMEOUT, Unreachable, reachable
 
-PREFLIGHT_TIMEOUT = 5.0
+__all__ = ["PREFLIGHT_TIMEOUT", "Unreachable", "reachable"]
+from tenantry.genesys.snapshot import read_snapshot
 
 
 def settings_for(config: Config | None, profile: str | None, target: str | None) -> GenesysSettings:
@@ -47,30 +46,6 @@ def settings_for(config: Config | None, profile: str | None, target: str | None)
 
 def client_for(settings: GenesysSettings, **kwargs) -> GenesysClient:
     return GenesysClient.from_settings(settings, **kwargs)
-
-
-class Unreachable(TransportError):
-    """The target did not answer the preflight: the message names the URL and what happened."""
-
-    def __str__(self) -> str:
-        return self.message
-
-
-async def reachable(client: GenesysClient, timeout: float = PREFLIGHT_TIMEOUT) -> int:
-    """One unauthenticated GET with a short timeout; the HTTP status, or Unreachable naming the URL."""
-    url = client.target.api_base
-    try:
-        response = await client.pool.members[0].http.get(
-            url + "/api/v2/authorization/divisions/home", timeout=timeout
-        )
-    except httpx.TimeoutException:
-        raise Unreachable(
-            None, "unreachable", f"cannot reach {url}: no answer within {timeout:.0f} s"
-        ) from None
-    except httpx.HTTPError as exc:
-        why = str(exc) or type(exc).__name__
-        raise Unreachable(None, "unreachable", f"cannot reach {url}: {why}") from None
-    return response.status_code
 
 
 async def preflight(client: GenesysClient, timeout: float = PREFLIGHT_TIMEOUT) -> None:
