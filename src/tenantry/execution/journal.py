@@ -214,13 +214,17 @@ class Journal:
             rows = c.execute(select(leavers.c.email, leavers.c.since).where(leavers.c.deleted_at.is_(None)))
             return {r[0]: r[1] for r in rows}
 
-    def mark_leaver(self, email: str, since: float | None = None) -> None:
+    def mark_leaver(self, email: str, since: float | None = None, *, restart: bool = False) -> None:
+        """Start a leaver's retention clock (kept if it already runs, unless `restart`)."""
+        when = since or time.time()
         with self.engine.begin() as c:
             have = c.execute(select(leavers.c.email).where(leavers.c.email == email)).first()
             if self._leavers is not None:
                 self._leavers.add(email)
             if have is None:
-                c.execute(insert(leavers).values(email=email, since=since or time.time()))
+                c.execute(insert(leavers).values(email=email, since=when))
+            elif restart:
+                c.execute(update(leavers).where(leavers.c.email == email).values(since=when, deleted_at=None))
             else:
                 c.execute(update(leavers).where(leavers.c.email == email).values(deleted_at=None))
 

@@ -1,0 +1,90 @@
+"""People: created, updated, moved between divisions, given and relieved of grants, deactivated
+(leavers) and deleted after retention.
+
+A leaver is recorded in the journal BEFORE it is deactivated: a kill between the two leaves a
+record (its clock starts a little early, and the next apply deactivates again), never an inactive
+user without a retention clock.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from tenantry.execution.context import Context
+from tenantry.execution.handlers.base import Handler
+from tenantry.genesys.api import divisions, grants, users
+from tenantry.planning.batching import Batch
+from tenantry.planning.ops import Op
+
+
+async def create(ctx: Context, b: Batch) -> dict[str, Any]:
+    spec = b.items[0]
+    u = await users.create_user(
+        ctx.client,
+        name=spec["name"],
+        email=b.target,
+        division_id=await ctx.resolver.need("division", spec["division"]),
+        title=spec.get("title") or None,
+        department=spec.get("department") or None,
+    )
+    ctx.resolver.learn("user", b.target, u.id)
+    ctx.journal.forget_leaver(b.target)
+    return {"id": u.id}
+
+
+async def update(ctx: Context, b: Batch) -> dict[str, Any]:
+    await users.update_user(ctx.client, await ctx.resolver.need("user", b.target), **b.items[0])
+    if b.items[0].get("state") == "active":
+        ctx.journal.forget_leaver(b.target)
+    return {}
+
+
+async def move(ctx: Context, b: Batch) -> dict[str, Any]:
+    ids = await ctx.resolver.user_ids(b.items, required=True)
+    await divisions.move_objects(ctx.client, await ctx.resolver.need("division", b.target), "USER", ids)
+    return {}
+
+
+async def deactivate(ctx: Context, b: Batch) -> dict[str, Any]:
+    uid = await ctx.resolver.get("user", b.target, required=False)
+    ctx.journal.mark_leaver(b.target, since=time.time(), restart=True)  # before: crash-safe clock
+    if uid is not None:
+        await users.set_user_state(ctx.client, uid, "inactive")
+    return {}
+
+
+async def delete(ctx: Context, b: Batch) -> dict[str, Any]:
+    uid = await ctx.resolver.get("user", b.target, required=False)
+    if uid is not None:
+        await users.delete_user(ctx.client, uid)
+    ctx.journal.mark_deleted(b.target)
+    return {}
+
+
+async def grants_add(ctx: Context, b: Batch) -> dict[str, Any]:
+    uid = await ctx.resolver.need("user", b.target)
+    await grants.bulk_add(ctx.client, uid, await ctx.resolver.pairs(b.items), "PC_USER")
+    return {}
+
+
+async def grants_remove(ctx: Context, b: Batch) -> dict[str, Any]:
+    uid = await ctx.resolver.get("user", b.target, required=False)
+    if uid is None:
+        return {}  # revoking from a user that is gone: nothing left to revoke
+    await grants.bulk_remove(ctx.client, uid, await ctx.resolver.pairs(b.items))
+    return {}
+
+
+class UserHandler(Handler):
+    kind = "user"
+    uses = ("division", "role")
+    ops = {
+        Op.USER_CREATE: create,
+        Op.USER_UPDATE: update,
+        Op.USER_MOVE: move,
+        Op.USER_DEACTIVATE: deactivate,
+        Op.USER_DELETE: delete,
+        Op.USER_GRANTS_ADD: grants_add,
+        Op.USER_GRANTS_REMOVE: grants_remove,
+    }

@@ -1,0 +1,195 @@
+"""The diff's working state: what the org has, what is wanted, and the changes collected so far.
+
+`diff` (planning.plan) runs the per-kind diffs of planning.structure and planning.people over one
+`Builder`, then `emit` turns the collected membership and grant changes into batches, in phase
+order. Pure.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from tenantry.config.tenants import Config
+from tenantry.domain.model import ALL_DIVISIONS, Grant, Snapshot
+from tenantry.planning.batching import (
+    GROUP_MEMBERS_PER_CALL,
+    PHASES,
+    QUEUE_MEMBERS_PER_CALL,
+    USERS_MOVED_PER_CALL,
+    Batch,
+    chunks,
+)
+from tenantry.planning.desired import DesiredState, RoleGrant
+from tenantry.planning.ops import Op
+from tenantry.planning.plan import Plan, TenantSummary
+
+
+class Builder:
+    """Collects the changes of one diff; emits batches in phase order at the end."""
+
+    def __init__(self, config: Config, desired: DesiredState, snap: Snapshot) -> None:
+        self.config, self.desired, self.snap = config, desired, snap
+        self.plan = Plan()
+        self.div_name = {d.id: d.name for d in snap.divisions.values()}
+        self.div_name[ALL_DIVISIONS] = ALL_DIVISIONS
+        self.role_name = {r.id: r.name for r in snap.roles.values()}
+        self.users = snap.user_by_email()
+        self.email_of = {u.id: u.email.lower() for u in snap.users.values()}
+        self.tenant_div = {name.lower(): key for name, key in desired.divisions.items()}
+        self.protected = protected_keys(config, snap)
+        self.batches: dict[str, list[Batch]] = defaultdict(list)
+        self.group_removals: dict[str, set[str]] = defaultdict(set)
+        self.group_adds: dict[str, set[str]] = defaultdict(set)
+        self.queue_removals: dict[str, set[str]] = defaultdict(set)
+        self.grant_removals: dict[str, set[RoleGrant]] = defaultdict(set)
+        self.grant_adds: dict[str, set[RoleGrant]] = defaultdict(set)
+        self.moves: dict[str, set[str]] = defaultdict(set)
+        self.movers: set[str] = set()
+        self.tenant_of_group = {g.name: g.tenant for g in desired.groups.values()}
+        self.tenant_of_queue = {q.name: q.tenant for q in desired.queues.values()}
+        # queues the config does not name belong to the tenant of their division
+        for q in snap.queues.values():
+            self.tenant_of_queue.setdefault(q.name, self.tenant_of_division_id(q.division_id))
+        self.org_spelling = (
+            {r.name.lower(): r.name for r in snap.roles.values()},
+            {d.name.lower(): d.name for d in snap.divisions.values()},
+        )
+        self.group_name = {g.id: g.name for g in snap.groups.values()}
+        self.groups_of = snap.groups_of_user()
+        self.direct_queues: dict[str, list[str]] = defaultdict(list)
+        for q in snap.queues.values():
+            for uid in q.member_ids:
+                self.direct_queues[uid].append(q.name)
+
+    # ---- helpers ----------------------------------------------------------------------
+    def add(
+        self, phase: str, op: Op, target: str, items: list[Any] | None = None, tenant: str | None = None
+    ) -> None:
+        self.batches[phase].append(Batch(phase, op, target, items or [], tenant))
+
+    def tenant(self, key: str | None) -> TenantSummary | None:
+        if key is None:
+            return None
+        return self.plan.tenants.setdefault(key, TenantSummary())
+
+    def tenant_of_division_id(self, division_id: str) -> str | None:
+        return self.tenant_div.get(self.div_name.get(division_id, "").lower())
+
+    def names(self, grants: frozenset[Grant] | set[Grant]) -> set[RoleGrant]:
+        return {
+            (self.role_name.get(g.role_id, g.role_id), self.div_name.get(g.division_id, g.division_id))
+            for g in grants
+        }
+
+    def user_grant_names(self, user_id: str, *, tenant_only: bool = False) -> set[RoleGrant]:
+        """A user's direct grants by name; with tenant_only, those in tenant divisions alone."""
+        have = self.names(self.snap.user_grants.get(user_id, frozenset()))
+        return {g for g in have if g[1].lower() in self.tenant_div} if tenant_only else have
+
+    def is_protected(self, *keys: str) -> bool:
+        return any(k and k.lower() in self.protected for k in keys)
+
+    def canonical(self, grants: frozenset[RoleGrant] | set[RoleGrant]) -> set[RoleGrant]:
+        """Role and division names as the org spells them, so comparison is exact."""
+        roles, divs = self.org_spelling
+        return {(roles.get(r.lower(), r), divs.get(d.lower(), d)) for r, d in grants}
+
+    def forget(self, email: str) -> None:
+        """A protected person: no membership change of any kind."""
+        self.forget_adds(email)
+        for members in self.group_removals.values():
+            members.discard(email)
+
+    def forget_adds(self, email: str) -> None:
+        for members in self.group_adds.values():
+            members.discard(email)
+
+    # ---- validation -------------------------------------------------------------------
+    def check_roles(self) -> None:
+        roles = {r.name.lower() for r in self.snap.roles.values()}
+        for key, t in self.config.tenants.items():
+            where = [(f"groups.{gkey}", g.roles) for gkey, g in t.groups.items()]
+            where += [(f"oauth_clients.{i}", c.roles) for i, c in enumerate(t.oauth_clients)]
+            where += [(f"staff.{i}", s.roles) for i, s in enumerate(t.staff)]
+            for path, names in where:
+                for i, r in enumerate(names):
+                    if r.lower() not in roles:
+                        self.plan.errors.append(
+                            self.config.problem(
+                                f"tenants.{key}.{path}.roles.{i}", f"role {r!r} does not exist in the org"
+                            )
+                        )
+            for si, s in enumerate(t.staff):
+                if s.email not in self.users and s.email not in self.desired.users:
+                    self.plan.errors.append(
+                        self.config.problem(
+                            f"tenants.{key}.staff.{si}.email",
+                            f"{s.email} is neither a user of the org nor in the people feed",
+                        )
+                    )
+
+    # ---- emit ---------------------------------------------------------------------------
+    def emit(self) -> None:
+        revoked = self._emit_revocations()
+        for division, emails in sorted(self.moves.items()):
+            for chunk in chunks(emails, USERS_MOVED_PER_CALL):
+                self.add("people", Op.USER_MOVE, division, chunk, self.desired.divisions.get(division))
+        self._emit_grants()
+        self.plan.revoked_users = len(revoked - self.movers)
+        for phase in PHASES:
+            self.plan.batches.extend(self.batches.get(phase, ()))
+
+    def _emit_revocations(self) -> set[str]:
+        """Membership and grant removals; returns everyone who loses something."""
+        revoked: set[str] = set()
+        for name, emails in sorted(self.group_removals.items()):
+            t = self.tenant_of_group.get(name)
+            for chunk in chunks(emails, GROUP_MEMBERS_PER_CALL):
+                self.add("revoke", Op.GROUP_MEMBERS_REMOVE, name, chunk, t)
+            revoked |= emails
+            if (ts := self.tenant(t)) is not None:
+                ts.memberships_removed += len(emails)
+                ts.affected |= emails
+        for name, emails in sorted(self.queue_removals.items()):
+            t = self.tenant_of_queue.get(name)
+            for chunk in chunks(emails, QUEUE_MEMBERS_PER_CALL):
+                self.add("revoke", Op.QUEUE_MEMBERS_REMOVE, name, chunk, t)
+            revoked |= emails
+            if (ts := self.tenant(t)) is not None:
+                ts.memberships_removed += len(emails)
+        for email, grants in sorted(self.grant_removals.items()):
+            if grants:
+                self.add("revoke", Op.USER_GRANTS_REMOVE, email, sorted(list(g) for g in grants))
+                revoked.add(email)
+                self._count_grants(email, grants, added=False)
+        return revoked
+
+    def _emit_grants(self) -> None:
+        for name, emails in sorted(self.group_adds.items()):
+            t = self.tenant_of_group.get(name)
+            for chunk in chunks(emails, GROUP_MEMBERS_PER_CALL):
+                self.add("grant", Op.GROUP_MEMBERS_ADD, name, chunk, t)
+            if (ts := self.tenant(t)) is not None:
+                ts.memberships_added += len(emails)
+        for email, grants in sorted(self.grant_adds.items()):
+            if grants:
+                self.add("grant", Op.USER_GRANTS_ADD, email, sorted(list(g) for g in grants))
+                self._count_grants(email, grants, added=True)
+
+    def _count_grants(self, email: str, grants: set[RoleGrant], *, added: bool) -> None:
+        for _, div in grants:
+            if (ts := self.tenant(self.tenant_div.get(div.lower()))) is not None:
+                if added:
+                    ts.grants_added += 1
+                else:
+                    ts.grants_revoked += 1
+                ts.affected.add(email)
+
+
+def protected_keys(config: Config, snap: Snapshot) -> frozenset[str]:
+    """Never changed: the configured subjects and the OAuth client tenantry runs as."""
+    protected = {p.lower() for p in config.org.protected}
+    if snap.self_client_id:
+        protected.add(snap.self_client_id.lower())
+    return frozenset(protected)
