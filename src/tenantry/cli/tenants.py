@@ -89,8 +89,8 @@ def plan_command(
         for e in plan.errors:
             err.print(f"[red]error:[/red] {escape(str(e))}")
         raise typer.Exit(1)
-    if output:
-        output.write_text(json.dumps(plan.to_json(), indent=1))
+    if output:  # signed with this machine's key: `apply` trusts only what tenantry itself planned
+        output.write_text(json.dumps(svc.signed(plan.to_json()), indent=1))
     if as_json:
         out.print_json(json.dumps(plan.to_json()))
     else:
@@ -121,6 +121,9 @@ def apply_command(
     profile: ProfileOpt = None,
     target: TargetOpt = None,
     journal: JournalOpt = None,
+    wait: Annotated[
+        float, typer.Option("--wait", help="Seconds to wait for another run on this org and journal.")
+    ] = 0.0,
 ) -> None:
     """Apply a fresh plan (after confirmation) or a saved one (refused if the org changed since)."""
     opts = ApplyOptions(
@@ -137,12 +140,13 @@ def apply_command(
         target,
         journal,
         only,
+        wait,
     )
     try:
         outcome = asyncio.run(_apply(opts))
     except InputError as exc:
         raise _fail(str(exc)) from None
-    except (ConfigError, GenesysError, svc.Refused, ValueError, TimeoutError) as exc:
+    except (ConfigError, GenesysError, svc.Refused, svc.Busy, ValueError, TimeoutError) as exc:
         raise _fail(str(exc)) from None
     _report(outcome, as_json)
 
@@ -179,36 +183,38 @@ class ApplyOptions:
     target: str | None
     journal: str | None
     only: list[str] | None = None
+    wait: float = 0.0
 
 
 def _ask(question: str):
     return lambda _plan: typer.confirm(question, default=False)
 
 
-def _load_saved(plan_file: Path) -> Plan:
-    try:
-        return Plan.from_json(json.loads(plan_file.read_text()))
-    except (OSError, ValueError, KeyError) as exc:
-        raise svc.Refused(f"{plan_file}: not a tenantry plan ({exc})") from None
-
-
 async def _apply(o: ApplyOptions) -> svc.Outcome:
     run_id = None
     cfg = config_mod.load(o.config) if o.config else None
+    persons = people_mod.load(o.people) if o.people else None
     if o.plan_file is None:
         cfg, persons = _inputs(o.config, o.people)
-    async with client_for(settings_for(cfg, o.profile, o.target)) as client:
+    elif cfg is None:  # the guard rails come from tenants.yaml, never from the plan file
+        raise svc.Refused(f"{o.plan_file}: tenants.yaml (-c) is required to apply a saved plan")
+    assert cfg is not None
+    jr = svc.journal_for(cfg, o.journal)
+    saved = svc.load_saved(o.plan_file) if o.plan_file is not None else None
+    async with (
+        client_for(settings_for(cfg, o.profile, o.target)) as client,
+        svc.run_lock(client, jr, "apply", o.wait),  # held from the snapshot on
+    ):
         snap = await snapshot_with_progress(client, err)
-        if o.plan_file is not None:
-            plan = _load_saved(o.plan_file)
-            jr = svc.journal_for(cfg, o.journal, plan)
+        if saved is not None:
+            plan = saved
             run_id = await svc.resume_saved(plan, client, jr, str(o.plan_file), snap)
+            svc.vet_saved(plan, cfg, snap, jr, people=persons, run_id=run_id)
             if run_id:
                 err.print(f"resuming run {run_id} of this plan: batches already done are skipped")
             confirm = None
         else:
-            assert cfg is not None
-            jr = svc.journal_for(cfg, o.journal)
+            assert persons is not None
             plan = svc.plan_people(cfg, persons, snap, jr, feed=str(o.people), only=o.only)
             if plan.errors:
                 raise InputError(plan.errors)
@@ -223,7 +229,7 @@ async def _apply(o: ApplyOptions) -> svc.Outcome:
                 client,
                 snap,
                 jr,
-                config=cfg if o.plan_file is None else None,
+                config=cfg,
                 allow_mass_revoke=o.allow_mass_revoke,
                 confirm=confirm,
                 run_id=run_id,
@@ -274,7 +280,7 @@ def move_command(
         outcome = asyncio.run(go())
     except InputError as exc:
         raise _fail(str(exc)) from None
-    except (ConfigError, GenesysError, svc.Refused) as exc:
+    except (ConfigError, GenesysError, svc.Refused, svc.Busy) as exc:
         raise _fail(str(exc)) from None
     _report(outcome, as_json, verified="[green]verified:[/green] no access outside the new tenant")
 

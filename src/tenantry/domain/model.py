@@ -125,6 +125,7 @@ class Snapshot:
     identity_providers: dict[str, dict] = field(default_factory=dict)  # type (generic, okta…) -> settings
     inactive_unread: int = 0  # inactive users past the platform's paging cap
     self_client_id: str = ""  # the OAuth client tenantry runs as: always protected
+    pool_client_ids: frozenset[str] = frozenset()  # every client of tenantry's own pool: protected too
 
     @property
     def home_division_id(self) -> str:

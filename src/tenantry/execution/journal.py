@@ -27,9 +27,13 @@ from sqlalchemy import (
     event,
     insert,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+
+from tenantry.execution.runlock import RunLock
 
 metadata = MetaData()
 
@@ -91,13 +95,37 @@ def normalize_url(url: str) -> str:
     return url
 
 
+_SCHEMA_LOCK = 7_463_202  # advisory lock id: one process creates the journal's tables at a time
+
+
+def create_schema(engine: Engine) -> None:
+    """The journal's tables, safe when several processes open a fresh journal at once.
+
+    PostgreSQL serialises the check-then-create under an advisory lock; SQLite takes its write
+    lock first, and a create that still loses a race ("already exists") is simply checked again.
+    """
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as c:
+            c.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SCHEMA_LOCK})
+            metadata.create_all(c)
+        return
+    for attempt in range(5):
+        try:
+            metadata.create_all(engine)
+            return
+        except OperationalError as exc:
+            if ("already exists" not in str(exc) and "locked" not in str(exc)) or attempt == 4:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+
+
 class Journal:
     def __init__(self, url: str, *, engine: Engine | None = None) -> None:
         self.url = url
         self.engine = engine or create_engine(normalize_url(url), future=True)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        metadata.create_all(self.engine)
+        create_schema(self.engine)
         self._leavers: set[str] | None = None  # cache of leaver emails, for forget_leaver
 
     @property
@@ -106,6 +134,10 @@ class Journal:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def lock(self, org: str) -> RunLock:
+        """The lock a run holds on `org` (its API base URL) in this journal: one apply at a time."""
+        return RunLock(self.engine, self.url, org)
 
     # ---- runs -------------------------------------------------------------------------
     def start_run(
@@ -146,6 +178,11 @@ class Journal:
                 .order_by(runs.c.started_at.desc())
             ).first()
         return row[0] if row else None
+
+    def run_status(self, run_id: str) -> str | None:
+        """running | done | failed | interrupted (a newer run started) — None when unknown."""
+        with self.engine.begin() as c:
+            return c.execute(select(runs.c.status).where(runs.c.id == run_id)).scalar()
 
     def finish_run(self, run_id: str, status: str, summary: dict[str, Any]) -> None:
         with self.engine.begin() as c:

@@ -46,6 +46,7 @@ class Builder:
         self.grant_adds: dict[str, set[RoleGrant]] = defaultdict(set)
         self.moves: dict[str, set[str]] = defaultdict(set)
         self.movers: set[str] = set()
+        self.leaving_tenant: set[str] = set()  # movers out of a tenant: they lose its access
         self.tenant_of_group = {g.name: g.tenant for g in desired.groups.values()}
         self.tenant_of_queue = {q.name: q.tenant for q in desired.queues.values()}
         # queues the config does not name belong to the tenant of their division
@@ -136,7 +137,8 @@ class Builder:
             for chunk in chunks(emails, USERS_MOVED_PER_CALL):
                 self.add("people", Op.USER_MOVE, division, chunk, self.desired.divisions.get(division))
         self._emit_grants()
-        self.plan.revoked_users = len(revoked - self.movers)
+        # every person who loses any tenant access counts, movers included (issue 11 #3)
+        self.plan.revoked_users = len(revoked | self.leaving_tenant)
         for phase in PHASES:
             self.plan.batches.extend(self.batches.get(phase, ()))
 
@@ -188,8 +190,10 @@ class Builder:
 
 
 def protected_keys(config: Config, snap: Snapshot) -> frozenset[str]:
-    """Never changed: the configured subjects and the OAuth client tenantry runs as."""
+    """Never changed: the configured subjects and every OAuth client of tenantry's own pool (by id
+    and by name, since the desired state names clients)."""
     protected = {p.lower() for p in config.org.protected}
-    if snap.self_client_id:
-        protected.add(snap.self_client_id.lower())
+    own = {i for i in (snap.self_client_id, *snap.pool_client_ids) if i}
+    protected |= {i.lower() for i in own}
+    protected |= {c.name.lower() for c in snap.oauth_clients.values() if c.id in own}
     return frozenset(protected)

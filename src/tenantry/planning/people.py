@@ -75,6 +75,7 @@ def mover(b: Builder, email: str, want: DesiredUser, u: User) -> None:
     b.movers.add(email)
     old = b.tenant(b.tenant_of_division_id(u.division_id))
     if old is not None:
+        b.leaving_tenant.add(email)
         old.movers_out += 1
         old.affected.add(email)
     if ts := b.tenant(want.tenant):

@@ -74,7 +74,9 @@ class Plan:
     leavers_started: list[str] = field(default_factory=list)  # emails deactivated by this plan
     # informative (shown, saved); guard rails always come from tenants.yaml and the org, never from here
     settings: dict[str, Any] = field(default_factory=dict)
-    signature: str | None = None  # set when loaded from a file that carried one
+    signature: str | None = None  # a saved plan's valid local signature (services.saved)
+    source: str = ""  # the file a saved plan came from; "" for a plan made in this process
+    tampered: bool = False  # a saved plan whose signature does not match its content
 
     @property
     def changes(self) -> int:

@@ -7,8 +7,9 @@ it passes `confirm` (returns False to stop before anything is written) and progr
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from tenantry.domain.model import Snapshot
 from tenantry.errors import InputError
 from tenantry.execution.executor import ApplyResult, Context, Guard, PhaseProgress, Resolver, execute, plan_id
 from tenantry.execution.journal import Journal
+from tenantry.execution.runlock import Busy, holding, me
 from tenantry.genesys import GenesysClient
 from tenantry.genesys.snapshot import read_snapshot
 from tenantry.inputs.people import Person
@@ -24,16 +26,30 @@ from tenantry.planning.desired import build
 from tenantry.planning.moves import plan_move, verify
 from tenantry.planning.plan import Plan, diff, fingerprint
 from tenantry.planning.scope import restrict
+from tenantry.services.saved import Refused, load_saved, revoked_people, signed, vet
+
+__all__ = [
+    "Busy",
+    "Outcome",
+    "Refused",
+    "apply_plan",
+    "check_mass_revoke",
+    "guard_for",
+    "load_saved",
+    "move",
+    "plan_people",
+    "reconcile",
+    "resume_saved",
+    "run_lock",
+    "signed",
+    "vet_saved",
+]
 
 DEFAULT_JOURNAL = "sqlite:///tenantry.db"
 DEFAULT_MASS_REVOKE_THRESHOLD = 0.10
 SECRETS_DIR = Path("tenantry-secrets")
 
 SnapshotReader = Callable[[GenesysClient], Awaitable[Snapshot]]
-
-
-class Refused(Exception):
-    """Nothing was done: the sentence says why."""
 
 
 @dataclass
@@ -49,26 +65,37 @@ class Outcome:
         return self.result is None or (self.result.ok and not self.wrong)
 
 
-def guard_for(plan: Plan, config: Config | None = None) -> Guard:
-    """Guard rails from tenants.yaml when it is given; a saved plan's own settings otherwise."""
-    if config is not None:
-        admins = {a.lower() for a in config.org.org_admins}
-        protected = {p.lower() for p in config.org.protected} | {
-            p.lower() for p in plan.settings.get("protected", ())
-        }
-        return Guard(frozenset(admins), frozenset(protected))
-    s = plan.settings
-    return Guard(frozenset(s.get("org_admins", ())), frozenset(s.get("protected", ())))
+def guard_for(plan: Plan, config: Config | None = None, snap: Snapshot | None = None) -> Guard:
+    """Guard rails from tenants.yaml and from the org (every OAuth client of tenantry's own pool),
+    never from the plan: a saved plan can be edited. Without tenants.yaml there are no rails to
+    apply a plan with, so that is refused."""
+    if config is None:
+        raise Refused(
+            f"{plan.source or 'this plan'}: tenants.yaml (-c) is required: the guard rails "
+            "(org_admins, protected, mass_revoke_threshold) come from it, never from a plan"
+        )
+    admins = {a.lower() for a in config.org.org_admins}
+    protected = {p.lower() for p in config.org.protected}
+    if snap is not None:
+        protected |= own_clients(snap)
+    return Guard(frozenset(admins), frozenset(protected))
+
+
+def own_clients(snap: Snapshot) -> set[str]:
+    """Ids and names of the OAuth clients tenantry runs as: always protected."""
+    ids = {i for i in (snap.self_client_id, *snap.pool_client_ids) if i}
+    names = {c.name for c in snap.oauth_clients.values() if c.id in ids}
+    return {x.lower() for x in ids | names}
 
 
 def mass_revoke_threshold(plan: Plan, config: Config | None = None) -> float:
-    if config is not None:
-        return config.org.mass_revoke_threshold
-    return float(plan.settings.get("mass_revoke_threshold", DEFAULT_MASS_REVOKE_THRESHOLD))
+    return config.org.mass_revoke_threshold if config is not None else DEFAULT_MASS_REVOKE_THRESHOLD
 
 
 def check_mass_revoke(plan: Plan, allow: bool, config: Config | None = None) -> None:
     threshold = mass_revoke_threshold(plan, config)
+    if plan.source:  # a saved plan's summary is not trusted: count from its batches
+        plan.revoked_users = max(plan.revoked_users, revoked_people(plan))
     if plan.revoke_share() > threshold and not allow:
         raise Refused(
             f"this plan removes access from {plan.revoked_users} of {plan.managed_users} managed users "
@@ -77,9 +104,65 @@ def check_mass_revoke(plan: Plan, allow: bool, config: Config | None = None) -> 
         )
 
 
+def vet_saved(
+    plan: Plan,
+    config: Config | None,
+    snap: Snapshot,
+    journal: Journal,
+    *,
+    people: list[Person] | None = None,
+    run_id: str | None = None,
+) -> None:
+    """Refuse a saved plan (naming its batches) unless every batch passes the rails from tenants.yaml
+    and the org, and is signed by this machine or produced by a fresh diff of `people`."""
+    fresh = None
+    if config is not None and people is not None and not plan.signature:
+        fresh = plan_people(config, people, snap, journal, feed="people")
+        plan.managed_users = fresh.managed_users
+    done = {b for b, st in journal.batch_statuses(run_id).items() if st == "done"} if run_id else set()
+    vet(plan, config, guard_for(plan, config, snap), fresh, done)
+
+
+_HELD: dict[str, int] = {}  # org → depth: the run lock is re-entrant within one process
+
+
+@contextlib.asynccontextmanager
+async def run_lock(
+    client: GenesysClient, journal: Journal, purpose: str = "apply", wait: float = 0.0
+) -> AsyncIterator[bool]:
+    """One run at a time per org and journal (issue 11 #9). Yields whether this call waited."""
+    org = client.target.api_base
+    if _HELD.get(org):
+        _HELD[org] += 1
+        try:
+            yield False
+        finally:
+            _HELD[org] -= 1
+        return
+    lock = journal.lock(org)
+    other = lock.try_acquire(me(purpose))
+    waited = other is not None
+    if waited:
+        if wait <= 0:
+            raise Busy(other or "another run")
+        async with holding(lock, me(purpose), wait=wait):
+            _HELD[org] = 1
+            try:
+                yield True
+            finally:
+                _HELD.pop(org, None)
+        return
+    _HELD[org] = 1
+    try:
+        yield False
+    finally:
+        _HELD.pop(org, None)
+        lock.release()
+
+
 def journal_for(config: Config | None, override: str | None = None, plan: Plan | None = None) -> Journal:
-    url = override or (config.org.journal if config else None)
-    url = url or (plan.settings.get("journal") if plan else None) or DEFAULT_JOURNAL
+    """--journal, else tenants.yaml's, else the default (never a saved plan's own setting)."""
+    url = override or (config.org.journal if config else None) or DEFAULT_JOURNAL
     return Journal(url)
 
 
@@ -93,12 +176,29 @@ def plan_people(
     only: Iterable[str] | None = None,
 ) -> Plan:
     """The plan from `snap` to what `config` and `people` say; with `only`, for those people alone."""
-    plan = diff(
-        config, build(config, people, feed), snap, leaver_since=journal.leaver_since(), now=time.time()
-    )
+    now = time.time()
+    since = journal.leaver_since()
+    for email in unclocked_leavers(people, snap, since):
+        journal.mark_leaver(email, since=now)  # seen inactive without a record: its clock starts now
+        since[email] = now
+    plan = diff(config, build(config, people, feed), snap, leaver_since=since, now=now)
     if only is not None:
         plan = restrict(plan, {e.lower() for e in only})
     return plan
+
+
+def unclocked_leavers(people: list[Person], snap: Snapshot, since: dict[str, float]) -> list[str]:
+    """Leavers of the feed whose user is inactive but who have no retention record (a run killed
+    between deactivating and recording, or a journal lost): treated as leavers from now."""
+    users = snap.user_by_email()
+    return sorted(
+        p.email
+        for p in people
+        if not p.active
+        and p.email not in since
+        and (u := users.get(p.email)) is not None
+        and u.state == "inactive"
+    )
 
 
 async def execute_plan(
@@ -160,26 +260,32 @@ async def apply_plan(
     local_worker: bool = True,
     verify_movers: bool = True,
     progress: PhaseProgress | None = None,
+    wait: float = 0.0,
 ) -> Outcome:
-    """Guard, confirm, execute, read movers back. Raises Refused before anything is written."""
+    """Guard, confirm, lock, execute, read movers back. Raises Refused (or Busy) before anything is
+    written. The guard rails come from `config` (required) and the org, never from the plan."""
     if plan.errors:
         raise InputError(plan.errors)
     if not plan.changes and run_id is None:
         return Outcome(plan, ApplyResult(run_id="", done=0))
+    guard = guard_for(plan, config, snap)
     check_mass_revoke(plan, allow_mass_revoke, config)
     if confirm is not None and not confirm(plan):
         return Outcome(plan, None)
-    result = await execute_plan(
-        plan,
-        client,
-        snap,
-        journal,
-        guard_for(plan, config),
-        run_id=run_id,
-        concurrency=concurrency,
-        local_worker=local_worker,
-        progress=progress,
-    )
+    async with run_lock(client, journal, "apply", wait) as waited:
+        if waited and plan.fingerprint and plan.fingerprint != fingerprint(await read_snapshot(client)):
+            raise Refused("the org changed while waiting for the other run; plan again")
+        result = await execute_plan(
+            plan,
+            client,
+            snap,
+            journal,
+            guard,
+            run_id=run_id,
+            concurrency=concurrency,
+            local_worker=local_worker,
+            progress=progress,
+        )
     result.client = client_counters(client)
     wrong = await verify_moves(client, moved_people(plan)) if verify_movers and result.ok else []
     return Outcome(plan, result, wrong)
@@ -214,8 +320,9 @@ async def move(
         return Outcome(plan, ApplyResult(run_id=""))
     if confirm is not None and not confirm(plan):
         return Outcome(plan, None)
-    ctx = Context(client, Resolver(client, snap), journal, guard_for(plan, config), SECRETS_DIR)
-    result = await execute(plan, ctx)
+    ctx = Context(client, Resolver(client, snap), journal, guard_for(plan, config, snap), SECRETS_DIR)
+    async with run_lock(client, journal, "move"):
+        result = await execute(plan, ctx)
     division = config.tenants[tenant].division
     wrong = await verify_moves(client, {email: division}) if result.ok else []
     return Outcome(plan, result, wrong)
@@ -238,6 +345,8 @@ async def reconcile(
     never revokes the rest of the org. Revoke-before-grant and the guard rails hold as for a full
     apply; movers are read back.
     """
-    snap = snap if snap is not None else await (reader or read_snapshot)(client)
-    plan = plan_people(config, people, snap, journal, feed=feed, only=emails)
-    return await apply_plan(plan, client, snap, journal, config=config, allow_mass_revoke=True)
+    async with run_lock(client, journal, "reconcile", wait=60.0) as waited:
+        if snap is None or waited:  # a snapshot from before the other run is stale
+            snap = await (reader or read_snapshot)(client)
+        plan = plan_people(config, people, snap, journal, feed=feed, only=emails)
+        return await apply_plan(plan, client, snap, journal, config=config, allow_mass_revoke=True)
