@@ -34,7 +34,12 @@ class BatchFile(_Model):
 
     @model_validator(mode="after")
     def _items_fit_op(self) -> BatchFile:
-        self.items = self.op.spec.validate(self.items)
+        try:
+            self.items = self.op.spec.validate(self.items)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in ("items", *first["loc"]))
+            raise ValueError(f"{where}: {first['msg']} (the items of a {self.op} batch)") from None
         return self
 
 

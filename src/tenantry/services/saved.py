@@ -103,23 +103,19 @@ def vet(plan: Plan, config: Config | None, guard: Guard, fresh: Plan | None, don
         try:
             guard.check(b)
         except GuardError as exc:
-            bad.append(f"batch {b.id} ({exc})")
-    if not plan.signature:
-        if fresh is None:
-            why = (
-                "its signature does not match (edited since saved?)" if plan.tampered else "it is not signed"
-            )
-            raise Refused(
-                f"{source}: {why}; give --people so every batch can be checked against a fresh plan, "
-                "or plan again"
-            )
-        allowed = set().union(*(_atoms(b) for b in fresh.batches)) if fresh.batches else set()
-        for b in plan.batches:
-            if b.id in done:
-                continue
-            extra = _atoms(b) - allowed
-            if extra:
-                bad.append(f"batch {b.id} ({b.op} on {b.target}): a fresh plan would not do this")
+            bad.append(f"batch {b.id}: {exc}")
+    if not plan.signature and fresh is None:
+        why = "its signature does not match (edited?)" if plan.tampered else "it is not signed"
+        bad.append(
+            f"{why}; give --people so every batch can be checked against a fresh plan, or plan again"
+        )
+    elif not plan.signature and fresh is not None:
+        allowed = set().union(*(_atoms(b) for b in fresh.batches))
+        bad += [
+            f"batch {b.id} ({b.op} on {b.target}): a fresh plan would not do this"
+            for b in plan.batches
+            if b.id not in done and _atoms(b) - allowed
+        ]
     if bad:
         raise Refused(f"{source}: refused, nothing applied:\n  " + "\n  ".join(bad))
 
