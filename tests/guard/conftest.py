@@ -65,7 +65,9 @@ def cli(emu: RunningEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, j
     return run
 
 
-def spawn(emu: RunningEmulator, cwd: Path, *args: str, client: tuple[str, str] | None = None) -> subprocess.Popen:
+def spawn(
+    emu: RunningEmulator, cwd: Path, *args: str, client: tuple[str, str] | None = None
+) -> subprocess.Popen:
     """`tenantry …` as a separate process (what kill -9 and races need)."""
     return subprocess.Popen(
         [sys.executable, "-m", "tenantry.cli.main", *args],

@@ -23,7 +23,13 @@ PROTECTED = "dana.ops@bpo.example"
 
 def forged(phase: str, op: str, target: str, items: list) -> dict:
     """A batch as an attacker writes it: with a correctly recomputed id."""
-    return {"id": batch_id(phase, op, target, items), "op": op, "target": target, "items": items, "tenant": None}
+    return {
+        "id": batch_id(phase, op, target, items),
+        "op": op,
+        "target": target,
+        "items": items,
+        "tenant": None,
+    }
 
 
 def add_batch(data: dict, phase: str, batch: dict) -> None:
@@ -96,7 +102,9 @@ def test_an_unsigned_plan_is_checked_against_a_fresh_diff(cli, emu: RunningEmula
     ],
     ids=["truncated", "unknown-op", "malformed-items", "edited-target", "schema"],
 )
-def test_a_malformed_saved_plan_is_a_file_error(cli, emu: RunningEmulator, tmp_path: Path, damage, message) -> None:
+def test_a_malformed_saved_plan_is_a_file_error(
+    cli, emu: RunningEmulator, tmp_path: Path, damage, message
+) -> None:
     assert cli("plan", "-c", str(TENANTS), "--people", str(DAY1), "-o", "plan.json").exit_code == 0
     path = tmp_path / "plan.json"
     text = path.read_text()

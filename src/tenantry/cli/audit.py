@@ -23,6 +23,7 @@ from tenantry.config import tenants as config_mod
 from tenantry.domain.model import Snapshot
 from tenantry.errors import InputError
 from tenantry.genesys import ConfigError, GenesysError
+from tenantry.services import saved as svc_saved
 
 
 class Format(StrEnum):
@@ -125,7 +126,7 @@ def _write_fix(result: AuditResult, cfg: config_mod.Config | None, output: Path 
 
     assert output is not None
     plan = remediation_plan(result, cfg)
-    output.write_text(json.dumps(plan.to_json(), indent=1))
+    output.write_text(json.dumps(svc_saved.signed(plan.to_json()), indent=1))  # apply trusts it
     print_table(out, result)
     out.print(
         f"Remediation plan: {plan.changes} batch(es), {len(plan.warnings)} item(s) left to a person; "

@@ -58,6 +58,8 @@ class Builder:
         )
         self.group_name = {g.id: g.name for g in snap.groups.values()}
         self.groups_of = snap.groups_of_user()
+        # the org's Home is the division the platform flags, whatever tenants.yaml calls it
+        self.home_name = self.div_name.get(snap.home_division_id, "") or config.org.home_division
         self.direct_queues: dict[str, list[str]] = defaultdict(list)
         for q in snap.queues.values():
             for uid in q.member_ids:
@@ -96,6 +98,10 @@ class Builder:
         roles, divs = self.org_spelling
         return {(roles.get(r.lower(), r), divs.get(d.lower(), d)) for r, d in grants}
 
+    def division_for(self, tenant: str | None, division: str) -> str:
+        """BPO staff (no tenant) live in the org's Home, by the platform's flag."""
+        return self.home_name if tenant is None else division
+
     def forget(self, email: str) -> None:
         """A protected person: no membership change of any kind."""
         self.forget_adds(email)
@@ -107,6 +113,17 @@ class Builder:
             members.discard(email)
 
     # ---- validation -------------------------------------------------------------------
+    def check_home(self) -> None:
+        """A tenant can never use the org's Home division (the one the platform flags)."""
+        for key, t in self.config.tenants.items():
+            if t.division.casefold() == self.home_name.casefold():
+                self.plan.errors.append(
+                    self.config.problem(
+                        f"tenants.{key}.division",
+                        f"{t.division!r} is the org's home division; a tenant can never use it",
+                    )
+                )
+
     def check_roles(self) -> None:
         roles = {r.name.lower() for r in self.snap.roles.values()}
         for key, t in self.config.tenants.items():
@@ -132,6 +149,7 @@ class Builder:
 
     # ---- emit ---------------------------------------------------------------------------
     def emit(self) -> None:
+        self._spare_protected()
         revoked = self._emit_revocations()
         for division, emails in sorted(self.moves.items()):
             for chunk in chunks(emails, USERS_MOVED_PER_CALL):
@@ -141,6 +159,21 @@ class Builder:
         self.plan.revoked_users = len(revoked | self.leaving_tenant)
         for phase in PHASES:
             self.plan.batches.extend(self.batches.get(phase, ()))
+
+    def _spare_protected(self) -> None:
+        """A protected member of a managed group or queue is skipped and reported; everyone else's
+        change in the same batch still happens (issue 11 #6)."""
+        for kind, changes in (("group", self.group_removals), ("queue", self.queue_removals)):
+            for name, emails in changes.items():
+                for e in sorted(e for e in emails if self.is_protected(e)):
+                    self.plan.warnings.append(f"{e} in {kind} {name!r} is protected; left in place")
+                    emails.discard(e)
+        for members in self.group_adds.values():
+            members -= {e for e in members if self.is_protected(e)}
+        for email in [e for e in self.grant_removals if self.is_protected(e)]:
+            del self.grant_removals[email]
+        for email in [e for e in self.grant_adds if self.is_protected(e)]:
+            del self.grant_adds[email]
 
     def _emit_revocations(self) -> set[str]:
         """Membership and grant removals; returns everyone who loses something."""

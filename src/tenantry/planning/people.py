@@ -34,7 +34,8 @@ def people(b: Builder, leaver_since: dict[str, float], now: float) -> None:
 
 
 def joiner(b: Builder, email: str, want: DesiredUser) -> None:
-    spec = {"name": want.name, "division": want.division, "title": want.title, "department": want.department}
+    division = b.division_for(want.tenant, want.division)
+    spec = {"name": want.name, "division": division, "title": want.title, "department": want.department}
     b.add("people", Op.USER_CREATE, email, [spec], want.tenant)
     if ts := b.tenant(want.tenant):
         ts.joiners += 1
@@ -57,7 +58,7 @@ def existing(b: Builder, email: str, want: DesiredUser, u: User) -> None:
     if patch:
         b.add("people", Op.USER_UPDATE, email, [patch], want.tenant)
     divs = {n.lower(): i for i, n in b.div_name.items()}
-    if divs.get(want.division.lower()) != u.division_id:
+    if divs.get(b.division_for(want.tenant, want.division).lower()) != u.division_id:
         mover(b, email, want, u)
     # BPO staff (no tenant): only their grants in tenant divisions are ours
     have = b.user_grant_names(u.id, tenant_only=want.tenant is None)
@@ -71,7 +72,7 @@ def existing(b: Builder, email: str, want: DesiredUser, u: User) -> None:
 
 
 def mover(b: Builder, email: str, want: DesiredUser, u: User) -> None:
-    b.moves[want.division].add(email)
+    b.moves[b.division_for(want.tenant, want.division)].add(email)
     b.movers.add(email)
     old = b.tenant(b.tenant_of_division_id(u.division_id))
     if old is not None:

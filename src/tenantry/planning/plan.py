@@ -192,6 +192,7 @@ def diff(
 
     b = Builder(config, desired, snap)
     b.plan.errors.extend(desired.errors)
+    b.check_home()
     b.check_roles()
     if snap.inactive_unread:
         b.plan.warnings.append(

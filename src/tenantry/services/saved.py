@@ -106,9 +106,7 @@ def vet(plan: Plan, config: Config | None, guard: Guard, fresh: Plan | None, don
             bad.append(f"batch {b.id}: {exc}")
     if not plan.signature and fresh is None:
         why = "its signature does not match (edited?)" if plan.tampered else "it is not signed"
-        bad.append(
-            f"{why}; give --people so every batch can be checked against a fresh plan, or plan again"
-        )
+        bad.append(f"{why}; give --people so every batch can be checked against a fresh plan, or plan again")
     elif not plan.signature and fresh is not None:
         allowed = set().union(*(_atoms(b) for b in fresh.batches))
         bad += [
