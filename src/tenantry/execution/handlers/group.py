@@ -6,13 +6,20 @@ from typing import Any
 
 from tenantry.execution.context import Context
 from tenantry.execution.handlers.base import Handler
+from tenantry.genesys import ConflictError
 from tenantry.genesys.api import grants, groups
 from tenantry.planning.batching import Batch
 from tenantry.planning.ops import Op
 
 
 async def create(ctx: Context, b: Batch) -> dict[str, Any]:
-    g = await groups.create_group(ctx.client, b.target, description=b.items[0].get("description") or None)
+    """Made already (a retried batch whose worker died after the write): adopted by name."""
+    try:
+        g = await groups.create_group(ctx.client, b.target, description=b.items[0].get("description") or None)
+    except ConflictError:
+        if (found := await groups.find_group(ctx.client, b.target)) is None:
+            raise
+        g = found
     ctx.resolver.learn("group", b.target, g.id)
     return {"id": g.id}
 

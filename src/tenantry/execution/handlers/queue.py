@@ -7,6 +7,7 @@ from typing import Any
 
 from tenantry.execution.context import Context
 from tenantry.execution.handlers.base import Handler
+from tenantry.genesys import ConflictError
 from tenantry.genesys.api import divisions, queues
 from tenantry.planning.batching import Batch
 from tenantry.planning.ops import Op
@@ -15,13 +16,18 @@ from tenantry.planning.ops import Op
 async def create(ctx: Context, b: Batch) -> dict[str, Any]:
     spec, r = b.items[0], ctx.resolver
     gids = [await r.need("group", g) for g in spec["groups"]]
-    q = await queues.create_queue(
-        ctx.client,
-        b.target,
-        await r.need("division", spec["division"]),
-        member_group_ids=gids,
-        description=spec.get("description") or None,
-    )
+    try:
+        q = await queues.create_queue(
+            ctx.client,
+            b.target,
+            await r.need("division", spec["division"]),
+            member_group_ids=gids,
+            description=spec.get("description") or None,
+        )
+    except ConflictError:  # made already by a worker that died before journaling it
+        if (found := await queues.find_queue(ctx.client, b.target)) is None:
+            raise
+        q = found
     r.learn("queue", b.target, q.id)
     return {"id": q.id}
 

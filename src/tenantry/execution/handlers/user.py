@@ -13,21 +13,29 @@ from typing import Any
 
 from tenantry.execution.context import Context
 from tenantry.execution.handlers.base import Handler
+from tenantry.genesys import ConflictError
 from tenantry.genesys.api import divisions, grants, users
 from tenantry.planning.batching import Batch
 from tenantry.planning.ops import Op
 
 
 async def create(ctx: Context, b: Batch) -> dict[str, Any]:
+    """A batch retried after its worker died may find the user made: it is adopted, not duplicated."""
     spec = b.items[0]
-    u = await users.create_user(
-        ctx.client,
-        name=spec["name"],
-        email=b.target,
-        division_id=await ctx.resolver.need("division", spec["division"]),
-        title=spec.get("title") or None,
-        department=spec.get("department") or None,
-    )
+    try:
+        u = await users.create_user(
+            ctx.client,
+            name=spec["name"],
+            email=b.target,
+            division_id=await ctx.resolver.need("division", spec["division"]),
+            title=spec.get("title") or None,
+            department=spec.get("department") or None,
+        )
+    except ConflictError:
+        found = await users.find_user_by_email(ctx.client, b.target)
+        if found is None:
+            raise
+        u = found
     ctx.resolver.learn("user", b.target, u.id)
     ctx.journal.forget_leaver(b.target)
     return {"id": u.id}
