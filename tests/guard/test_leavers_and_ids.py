@@ -24,7 +24,11 @@ def test_an_inactive_leaver_without_a_record_gets_its_clock_when_seen(
     cli, tenantry: Tenantry, api, tmp_path: Path, journal_url: str
 ) -> None:
     tenantry.apply(DAY1)
-    uid = next(u["id"] for u in api.get("/api/v2/users", params={"pageSize": 500}).json()["entities"] if u["email"] == LEAVER)
+    uid = next(
+        u["id"]
+        for u in api.get("/api/v2/users", params={"pageSize": 500}).json()["entities"]
+        if u["email"] == LEAVER
+    )
     # what a kill between deactivating and recording left behind: inactive, and no record
     version = api.get(f"/api/v2/users/{uid}").json()["version"]
     api.patch(f"/api/v2/users/{uid}", json={"state": "inactive", "version": version}).raise_for_status()
@@ -32,9 +36,13 @@ def test_an_inactive_leaver_without_a_record_gets_its_clock_when_seen(
     r = cli("plan", "-c", str(copy_example(tmp_path)), "--people", str(DAY2))
     assert r.exit_code == 0, r.output
     assert LEAVER in Journal(journal_url).leaver_since()  # its retention runs from when it was seen
-    no_retention = copy_example(tmp_path, lambda t: t.replace("leaver_retention_days: 30", "leaver_retention_days: 0"))
+    no_retention = copy_example(
+        tmp_path, lambda t: t.replace("leaver_retention_days: 30", "leaver_retention_days: 0")
+    )
     r = cli("plan", "-c", str(no_retention), "--people", str(DAY2), "--json")
-    deleted = [b["target"] for p in json.loads(r.stdout)["phases"] for b in p["batches"] if b["op"] == "user.delete"]
+    deleted = [
+        b["target"] for p in json.loads(r.stdout)["phases"] for b in p["batches"] if b["op"] == "user.delete"
+    ]
     assert LEAVER in deleted
 
 
@@ -56,7 +64,9 @@ def test_the_leaver_is_recorded_before_it_is_deactivated(tenantry: Tenantry, emu
     assert LEAVER in tenantry.journal.leaver_since()
 
 
-def test_a_404_on_a_cached_id_resolves_the_natural_key_again(tenantry: Tenantry, api, emu: RunningEmulator) -> None:
+def test_a_404_on_a_cached_id_resolves_the_natural_key_again(
+    tenantry: Tenantry, api, emu: RunningEmulator
+) -> None:
     tenantry.apply(DAY1)
     name = "Acme Insurance Agents"
 
@@ -67,7 +77,9 @@ def test_a_404_on_a_cached_id_resolves_the_natural_key_again(tenantry: Tenantry,
             gid = old
             version = api.get(f"/api/v2/groups/{gid}").json()
             api.delete(f"/api/v2/groups/{gid}").raise_for_status()
-            made = api.post("/api/v2/groups", json={"name": name, "type": "official", "rolesEnabled": True}).json()
+            made = api.post(
+                "/api/v2/groups", json={"name": name, "type": "official", "rolesEnabled": True}
+            ).json()
             assert made["id"] != old and version
             ctx = Context(c, resolver, tenantry.journal, Guard())
             out = await run_batch(ctx, Batch("grant", "group.members.add", name, ["agent1@acme.bpo.example"]))

@@ -74,7 +74,10 @@ def _rows(path: Path) -> list[tuple[int, dict[str, object]]]:
             try:
                 obj = json.loads(line)
             except ValueError as exc:
-                problems.append(Problem(name, n, "", f"not valid JSON: {exc.msg}"))
+                problems.append(Problem(name, n, "", f"not valid JSON: {getattr(exc, 'msg', exc)}"))
+                continue
+            except RecursionError:
+                problems.append(Problem(name, n, "", "not valid JSON: nested too deeply"))
                 continue
             if not isinstance(obj, dict):
                 problems.append(Problem(name, n, "", "each line must be a JSON object"))
@@ -88,10 +91,13 @@ def _rows(path: Path) -> list[tuple[int, dict[str, object]]]:
     if missing:
         raise InputError([Problem(name, 1, ", ".join(missing), "required column missing from the header")])
     out = []
-    for row in reader:
-        if None in row:
-            raise InputError([Problem(name, reader.line_num, "", "more values than header columns")])
-        out.append((reader.line_num, dict(row)))
+    try:
+        for row in reader:
+            if None in row:
+                raise InputError([Problem(name, reader.line_num, "", "more values than header columns")])
+            out.append((reader.line_num, dict(row)))
+    except csv.Error as exc:  # a field over csv's limit (128 KiB), a NUL byte, …
+        raise InputError([Problem(name, reader.line_num + 1, "", f"not valid CSV: {exc}")]) from None
     return out
 
 
