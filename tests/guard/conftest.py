@@ -12,13 +12,13 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from tenants.conftest import EXAMPLE, Tenantry, writes
 from typer.testing import CliRunner
 
 from genesys_emulator import RunningEmulator
 from tenantry.cli.main import app
 from tenantry.config import tenants as config
 from tenantry.execution.journal import Journal
+from tenants.conftest import EXAMPLE, Tenantry, writes
 
 __all__ = ["EXAMPLE", "TENANTS", "Tenantry", "env_for", "writes"]
 

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import re2
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -21,12 +22,10 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-import re2
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from tenantry.errors import InputError, Problem
-
 
 _RE2 = re2.Options()
 _RE2.log_errors = False
@@ -211,6 +210,8 @@ class OrgSettings(Strict):
     home_division: str = "Home"
     protected: list[str] = Field(default_factory=list)
     org_admins: list[str] = Field(default_factory=list)
+    # tenants removed on purpose: what tenantry made for them is revoked (members, grants), never deleted
+    retired_tenants: list[str] = Field(default_factory=list)
     leaver_retention_days: int = Field(30, ge=0)
     mass_revoke_threshold: float = Field(0.10, gt=0, le=1)
     sso: dict[Literal["okta", "adfs", "onelogin", "ping", "gsuite", "salesforce", "generic"], SsoSpec] = (

@@ -77,6 +77,16 @@ leavers = Table(
 )
 
 
+managed = Table(
+    "tenantry_managed",
+    metadata,
+    Column("kind", String(16), primary_key=True),  # division | group | queue | client
+    Column("name", String(400), primary_key=True),
+    Column("tenant", String(120), nullable=False),
+    Column("first_seen", Float, nullable=False),
+)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     """WAL with NORMAL sync: a commit survives the process being killed (what a resume needs)
     without an fsync per batch; only a power cut can lose the last few records, and a rerun
@@ -274,6 +284,27 @@ class Journal:
         with self.engine.begin() as c:
             c.execute(leavers.delete().where(leavers.c.email == email))
         self._leavers.discard(email)
+
+    # ---- what tenantry manages -------------------------------------------------------
+    def remember(self, objects: Iterable[tuple[str, str, str]]) -> None:
+        """(kind, name, tenant) of objects tenantry manages: they stay managed (their members are
+        taken away from people of other tenants) even after their tenant leaves tenants.yaml."""
+        have = {(k, n): t for k, n, t in self.managed()}
+        new = [(k, n, t) for k, n, t in objects if have.get((k, n)) != t]
+        if not new:
+            return
+        now = time.time()
+        with self.engine.begin() as c:
+            for k, n, t in new:
+                c.execute(managed.delete().where(managed.c.kind == k, managed.c.name == n))
+                c.execute(insert(managed).values(kind=k, name=n, tenant=t, first_seen=now))
+
+    def managed(self) -> list[tuple[str, str, str]]:
+        with self.engine.begin() as c:
+            return [
+                (r[0], r[1], r[2])
+                for r in c.execute(select(managed.c.kind, managed.c.name, managed.c.tenant))
+            ]
 
     def mark_deleted(self, email: str) -> None:
         with self.engine.begin() as c:

@@ -8,6 +8,7 @@ order. Pure.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from tenantry.config.tenants import Config
@@ -28,7 +29,13 @@ from tenantry.planning.plan import Plan, TenantSummary
 class Builder:
     """Collects the changes of one diff; emits batches in phase order at the end."""
 
-    def __init__(self, config: Config, desired: DesiredState, snap: Snapshot) -> None:
+    def __init__(
+        self,
+        config: Config,
+        desired: DesiredState,
+        snap: Snapshot,
+        remembered: Iterable[tuple[str, str, str]] = (),
+    ) -> None:
         self.config, self.desired, self.snap = config, desired, snap
         self.plan = Plan()
         self.div_name = {d.id: d.name for d in snap.divisions.values()}
@@ -37,6 +44,14 @@ class Builder:
         self.users = snap.user_by_email()
         self.email_of = {u.id: u.email.lower() for u in snap.users.values()}
         self.tenant_div = {name.lower(): key for name, key in desired.divisions.items()}
+        # objects tenantry made for a tenant that tenants.yaml no longer has: still managed
+        self.retired = set(config.org.retired_tenants)
+        self.orphans: dict[str, dict[str, str]] = defaultdict(dict)  # kind → name → old tenant
+        for kind, name, tenant in remembered:
+            if tenant not in config.tenants:
+                self.orphans[kind][name] = tenant
+        for name, tenant in self.orphans["division"].items():
+            self.tenant_div.setdefault(name.lower(), tenant)
         self.protected = protected_keys(config, snap)
         self.batches: dict[str, list[Batch]] = defaultdict(list)
         self.group_removals: dict[str, set[str]] = defaultdict(set)
@@ -47,7 +62,9 @@ class Builder:
         self.moves: dict[str, set[str]] = defaultdict(set)
         self.movers: set[str] = set()
         self.leaving_tenant: set[str] = set()  # movers out of a tenant: they lose its access
-        self.tenant_of_group = {g.name: g.tenant for g in desired.groups.values()}
+        self.tenant_of_group = dict(self.orphans["group"]) | {
+            g.name: g.tenant for g in desired.groups.values()
+        }
         self.tenant_of_queue = {q.name: q.tenant for q in desired.queues.values()}
         # queues the config does not name belong to the tenant of their division
         for q in snap.queues.values():

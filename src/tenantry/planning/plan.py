@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -185,12 +186,14 @@ def diff(
     *,
     leaver_since: dict[str, float] | None = None,
     now: float = 0.0,
+    remembered: Iterable[tuple[str, str, str]] = (),
 ) -> Plan:
-    """The changes that take the org from `snap` to `desired`, safely ordered and batched."""
+    """The changes that take the org from `snap` to `desired`, safely ordered and batched.
+    `remembered`: (kind, name, tenant) of objects tenantry manages (the journal's memory)."""
     from tenantry.planning import people, structure  # they build on Plan: imported when used
     from tenantry.planning.builder import Builder
 
-    b = Builder(config, desired, snap)
+    b = Builder(config, desired, snap, remembered)
     b.plan.errors.extend(desired.errors)
     b.check_home()
     b.check_roles()
@@ -204,6 +207,7 @@ def diff(
     structure.queues(b)
     structure.clients(b)
     structure.sso(b)
+    structure.orphans(b)
     people.people(b, leaver_since or {}, now)
     b.emit()
     b.plan.fingerprint = fingerprint(snap)

@@ -181,10 +181,23 @@ def plan_people(
     for email in unclocked_leavers(people, snap, since):
         journal.mark_leaver(email, since=now)  # seen inactive without a record: its clock starts now
         since[email] = now
-    plan = diff(config, build(config, people, feed), snap, leaver_since=since, now=now)
+    remembered = journal.managed()
+    journal.remember(managed_objects(config))
+    plan = diff(config, build(config, people, feed), snap, leaver_since=since, now=now, remembered=remembered)
     if only is not None:
         plan = restrict(plan, {e.lower() for e in only})
     return plan
+
+
+def managed_objects(config: Config) -> list[tuple[str, str, str]]:
+    """(kind, name, tenant) of everything tenants.yaml makes tenantry manage."""
+    out = []
+    for key, t in config.tenants.items():
+        out.append(("division", t.division, key))
+        out += [("group", t.group_name(g), key) for g in t.groups]
+        out += [("queue", q.name, key) for q in t.queues]
+        out += [("client", c.name, key) for c in t.oauth_clients]
+    return out
 
 
 def unclocked_leavers(people: list[Person], snap: Snapshot, since: dict[str, float]) -> list[str]:
