@@ -103,8 +103,12 @@ def run(root: Path, journal: str, seed: int) -> tuple[int, list[str], float]:
     start = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "bench.chaos", "--quick", "--journal", journal, "--seed", str(seed)],
-        cwd=root, env=env, capture_output=True, text=True, timeout=3600,
-    )  # fmt: skip
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
     found = [ln.strip().removeprefix("problem: ") for ln in done.stdout.splitlines() if "problem:" in ln]
     if done.returncode != 0 and not found:  # a traceback, not a failed check: it proves nothing
         found.append(

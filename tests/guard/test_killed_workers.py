@@ -42,9 +42,19 @@ def test_a_killed_workers_jobs_are_retried_and_the_run_finishes(
         emu, tmp_path, "worker", "--journal", pg_url, "--name", "w1", client=emu.new_admin_client("w1")
     )
     coordinator = spawn(
-        emu, tmp_path, "apply", "-c", str(TENANTS), "--people", str(DAY1), "--auto-approve",
-        "--journal", pg_url, "--no-local-worker", "--json",
-    )  # fmt: skip
+        emu,
+        tmp_path,
+        "apply",
+        "-c",
+        str(TENANTS),
+        "--people",
+        str(DAY1),
+        "--auto-approve",
+        "--journal",
+        pg_url,
+        "--no-local-worker",
+        "--json",
+    )
     w2 = None
     try:
         wait_until(lambda: written(emu) >= 20)
@@ -69,9 +79,23 @@ def test_a_killed_workers_jobs_are_retried_and_the_run_finishes(
     assert {r[1] for r in rows} == {"w1", "w2"}
     emu.set_rate_limit("100000/60s")
     again = subprocess.run(
-        [*spawn_args(), "plan", "-c", str(TENANTS), "--people", str(DAY1), "--journal", pg_url, "--detailed-exitcode"],
-        env=_env(emu), cwd=tmp_path, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        [
+            *spawn_args(),
+            "plan",
+            "-c",
+            str(TENANTS),
+            "--people",
+            str(DAY1),
+            "--journal",
+            pg_url,
+            "--detailed-exitcode",
+        ],
+        env=_env(emu),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-2000:]
 
 
@@ -81,8 +105,17 @@ def test_jobs_of_a_killed_apply_never_run_after_a_newer_plan(
     emu.set_rate_limit("60/1s")
     emu.admin.delete("/_emulator/stats")
     killed = spawn(
-        emu, tmp_path, "apply", "-c", str(TENANTS), "--people", str(DAY1), "--auto-approve", "--journal", pg_url,
-    )  # fmt: skip
+        emu,
+        tmp_path,
+        "apply",
+        "-c",
+        str(TENANTS),
+        "--people",
+        str(DAY1),
+        "--auto-approve",
+        "--journal",
+        pg_url,
+    )
     wait_until(lambda: written(emu) >= 20)
     killed.send_signal(signal.SIGKILL)
     killed.wait()
@@ -94,11 +127,21 @@ def test_jobs_of_a_killed_apply_never_run_after_a_newer_plan(
         old_run = conn.execute("SELECT id FROM tenantry_runs").fetchone()[0]
     assert left.get("doing", 0) + left.get("todo", 0) > 0, left  # the kill left jobs behind
     newer = spawn(
-        emu, tmp_path, "apply", "-c", str(TENANTS), "--people", str(DAY2), "--auto-approve", "--journal", pg_url,
-        "--allow-mass-revoke", "--json",
-    )  # fmt: skip
+        emu,
+        tmp_path,
+        "apply",
+        "-c",
+        str(TENANTS),
+        "--people",
+        str(DAY2),
+        "--auto-approve",
+        "--journal",
+        pg_url,
+        "--allow-mass-revoke",
+        "--json",
+    )
     start = time.monotonic()
-    out, err = newer.communicate(timeout=200)
+    _out, err = newer.communicate(timeout=200)
     assert newer.returncode == 0, err[-2000:]
     assert time.monotonic() - start < 150  # not the 300 s stall
     with psycopg.connect(pg_url) as conn:

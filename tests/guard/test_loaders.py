@@ -29,8 +29,12 @@ def test_a_backtracking_pattern_costs_no_time(emu: RunningEmulator, tmp_path: Pa
     start = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-m", "tenantry.cli.main", "plan", "-c", str(cfg), "--people", str(feed)],
-        env=os.environ | env_for(emu), cwd=tmp_path, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        env=os.environ | env_for(emu),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert time.monotonic() - start < 15  # Python's re: minutes for this one title
 

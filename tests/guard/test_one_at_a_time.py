@@ -68,7 +68,7 @@ def test_a_second_apply_is_refused_naming_the_holder_or_waits(
         assert "another tenantry run holds this org and journal" in second.stderr
         assert f"pid {first.pid}" in second.stderr
         waiting = spawn(emu, tmp_path, *apply_args(journal, "--wait", "300"))
-        out, err = first.communicate(timeout=300)
+        _out, err = first.communicate(timeout=300)
         assert first.returncode == 0, err[-2000:]
         w_out, w_err = waiting.communicate(timeout=300)
         assert waiting.returncode == 0, w_err[-2000:]

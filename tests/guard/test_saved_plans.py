@@ -53,7 +53,7 @@ def test_an_edited_plan_cannot_grant_master_admin_or_touch_protected_people(
     cli, emu: RunningEmulator, tmp_path: Path
 ) -> None:
     assert cli("plan", "-c", str(TENANTS), "--people", str(DAY1), "-o", "plan.json").exit_code == 0
-    data = edit(tmp_path / "plan.json")
+    edit(tmp_path / "plan.json")
     before = emu.summary()
     emu.admin.delete("/_emulator/stats")
     for extra in ([], ["--people", str(DAY1)]):
