@@ -7,8 +7,8 @@ grants, grants through groups, queue membership — must lie in its new tenant's
 
 from __future__ import annotations
 
-from tenantry.config.tenants import Config, matches
-from tenantry.domain.model import Snapshot
+from tenantry.config.tenants import Config, TenantSpec, matches
+from tenantry.domain.model import Division, Snapshot, User
 from tenantry.errors import Problem
 from tenantry.inputs.people import Person
 from tenantry.planning.plan import GROUP_MEMBERS_PER_CALL, Batch, Plan, TenantSummary, fingerprint
@@ -53,6 +53,45 @@ def plan_move(config: Config, snap: Snapshot, email: str, tenant: str, person: P
     email = email.lower()
     spec = config.tenants.get(tenant)
     u = snap.user_by_email().get(email)
+    target = _check_move(plan, config, snap, email, tenant, spec, u)
+    if target is None or spec is None or u is None:
+        return plan
+    wanted = _wanted_groups(plan, spec, snap, person)
+    if plan.errors:
+        return plan
+    old_tenant = next(
+        (
+            k
+            for k, t in config.tenants.items()
+            if t.division.lower() == snap.divisions.get(u.division_id, target).name.lower()
+        ),
+        None,
+    )
+    plan.batches = _move_batches(snap, u, email, tenant, spec.division, target, wanted, old_tenant)
+    if plan.batches:
+        plan.tenants[tenant] = TenantSummary(movers_in=1, affected={email})
+        if old_tenant:
+            plan.tenants[old_tenant] = TenantSummary(movers_out=1, affected={email})
+    plan.managed_users = 1
+    plan.settings = {
+        "org_admins": sorted(a.lower() for a in config.org.org_admins),
+        "protected": sorted(p.lower() for p in config.org.protected),
+        "journal": config.org.journal,
+        "mass_revoke_threshold": 1.0,
+    }
+    return plan
+
+
+def _check_move(
+    plan: Plan,
+    config: Config,
+    snap: Snapshot,
+    email: str,
+    tenant: str,
+    spec: TenantSpec | None,
+    u: User | None,
+) -> Division | None:
+    """The target division, or None with the reasons in plan.errors."""
     if spec is None:
         plan.errors.append(
             Problem("tenantry move", None, "--to", f"{tenant!r} is not a tenant of the config")
@@ -60,10 +99,10 @@ def plan_move(config: Config, snap: Snapshot, email: str, tenant: str, person: P
     if u is None:
         plan.errors.append(Problem("tenantry move", None, "EMAIL", f"{email} is not a user of the org"))
     if plan.errors or spec is None or u is None:
-        return plan
+        return None
     if email in {p.lower() for p in config.org.protected}:
         plan.errors.append(Problem("tenantry move", None, "EMAIL", f"{email} is protected"))
-        return plan
+        return None
     target = snap.division_by_name().get(spec.division.lower())
     if target is None:
         plan.errors.append(
@@ -74,7 +113,11 @@ def plan_move(config: Config, snap: Snapshot, email: str, tenant: str, person: P
                 f"tenant {tenant}'s division {spec.division!r} does not exist yet; run apply",
             )
         )
-        return plan
+    return target
+
+
+def _wanted_groups(plan: Plan, spec: TenantSpec, snap: Snapshot, person: Person | None) -> list[str]:
+    """The groups of the new tenant this person belongs in (rules need the person's record)."""
     names = {g.name for g in snap.groups.values()}
     wanted = []
     for key, g in spec.groups.items():
@@ -90,16 +133,19 @@ def plan_move(config: Config, snap: Snapshot, email: str, tenant: str, person: P
             wanted.append(gname)
         elif person is None:
             plan.warnings.append(f"group {gname!r} selects members by rules; give --people to evaluate them")
-    if plan.errors:
-        return plan
-    old_tenant = next(
-        (
-            k
-            for k, t in config.tenants.items()
-            if t.division.lower() == snap.divisions.get(u.division_id, target).name.lower()
-        ),
-        None,
-    )
+    return wanted
+
+
+def _move_batches(
+    snap: Snapshot,
+    u: User,
+    email: str,
+    tenant: str,
+    division: str,
+    target: Division,
+    wanted: list[str],
+    old_tenant: str | None,
+) -> list[Batch]:
     current = [g for g in snap.groups.values() if u.id in g.member_ids]
     batches: list[Batch] = []
     for g in sorted(current, key=lambda g: g.name):
@@ -118,22 +164,10 @@ def plan_move(config: Config, snap: Snapshot, email: str, tenant: str, person: P
     if direct:
         batches.append(Batch("revoke", "user.grants.remove", email, direct, old_tenant))
     if u.division_id != target.id:
-        batches.append(Batch("people", "user.move", spec.division, [email], tenant))
+        batches.append(Batch("people", "user.move", division, [email], tenant))
     for gname in wanted:
         if not any(g.name == gname for g in current):
             batches.append(
                 Batch("grant", "group.members.add", gname, [email][:GROUP_MEMBERS_PER_CALL], tenant)
             )
-    plan.batches = batches
-    if batches:
-        plan.tenants[tenant] = TenantSummary(movers_in=1, affected={email})
-        if old_tenant:
-            plan.tenants[old_tenant] = TenantSummary(movers_out=1, affected={email})
-    plan.managed_users = 1
-    plan.settings = {
-        "org_admins": sorted(a.lower() for a in config.org.org_admins),
-        "protected": sorted(p.lower() for p in config.org.protected),
-        "journal": config.org.journal,
-        "mass_revoke_threshold": 1.0,
-    }
-    return plan
+    return batches
