@@ -168,3 +168,20 @@ def _env(emu: RunningEmulator) -> dict[str, str]:
     from .conftest import env_for
 
     return os.environ | env_for(emu)
+
+
+def test_no_batch_finished_says_what_is_wrong(tenantry, pg_url: str) -> None:
+    """No worker at all: the message names the live workers (none) and the jobs waiting."""
+    import asyncio
+
+    import pytest
+
+    from tenantry.execution.distributed import execute_distributed
+    from tenantry.execution.executor import Guard
+
+    plan = tenantry.plan(DAY1)
+    with pytest.raises(TimeoutError) as caught:
+        asyncio.run(execute_distributed(plan, Journal(pg_url), Guard(), idle_timeout=2))
+    message = str(caught.value)
+    assert "0 worker(s) alive" in message and "todo" in message
+    assert "start `tenantry worker" in message
