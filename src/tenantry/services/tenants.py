@@ -7,7 +7,9 @@ it passes `confirm` (returns False to stop before anything is written) and progr
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import contextvars
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -123,7 +125,12 @@ def vet_saved(
     vet(plan, config, guard_for(plan, config, snap), fresh, done)
 
 
-_HELD: dict[str, int] = {}  # org → depth: the run lock is re-entrant within one process
+# the orgs whose run lock the current task holds: nested calls (the CLI locks, then apply_plan)
+# are re-entrant; another task of the same process (two reconciles of a bridge) waits its turn
+_HOLDING: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar(
+    "tenantry_holding", default=frozenset()
+)
+_LOCAL: dict[tuple[int, str], asyncio.Lock] = {}  # per event loop: an asyncio.Lock belongs to one
 
 
 @contextlib.asynccontextmanager
@@ -132,32 +139,32 @@ async def run_lock(
 ) -> AsyncIterator[bool]:
     """One run at a time per org and journal (issue 11 #9). Yields whether this call waited."""
     org = client.target.api_base
-    if _HELD.get(org):
-        _HELD[org] += 1
-        try:
-            yield False
-        finally:
-            _HELD[org] -= 1
-        return
-    lock = journal.lock(org)
-    other = lock.try_acquire(me(purpose))
-    waited = other is not None
-    if waited:
-        if wait <= 0:
-            raise Busy(other or "another run")
-        async with holding(lock, me(purpose), wait=wait):
-            _HELD[org] = 1
-            try:
-                yield True
-            finally:
-                _HELD.pop(org, None)
-        return
-    _HELD[org] = 1
-    try:
+    if org in _HOLDING.get():
         yield False
+        return
+    local = _LOCAL.setdefault((id(asyncio.get_running_loop()), org), asyncio.Lock())
+    waited = local.locked()
+    try:
+        await asyncio.wait_for(local.acquire(), timeout=wait if waited else None)
+    except TimeoutError:
+        raise Busy(f"another run of this process ({purpose})") from None
+    token = _HOLDING.set(_HOLDING.get() | {org})
+    try:
+        lock = journal.lock(org)
+        other = lock.try_acquire(me(purpose))
+        if other is None:
+            try:
+                yield waited
+            finally:
+                lock.release()
+            return
+        if wait <= 0:
+            raise Busy(other)
+        async with holding(lock, me(purpose), wait=wait):
+            yield True
     finally:
-        _HELD.pop(org, None)
-        lock.release()
+        _HOLDING.reset(token)
+        local.release()
 
 
 def journal_for(config: Config | None, override: str | None = None, plan: Plan | None = None) -> Journal:
