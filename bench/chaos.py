@@ -52,6 +52,7 @@ PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 FULL = "writes:12,phase:groups,phase:oauth-clients,phase:people,phase:grant;writes:20,phase:revoke,phase:people,phase:grant;phase:revoke,phase:people,phase:grant"
 FULL_PG = "writes:12,phase:queues@worker,phase:people,phase:grant@worker;phase:revoke@worker,phase:people,phase:grant;phase:revoke,phase:people@worker,phase:grant"
 QUICK = "writes:10,phase:people;phase:revoke,phase:grant;phase:people"
+QUICK_PG = "writes:10,phase:people@worker;phase:revoke,phase:grant@worker;phase:people"
 
 
 @dataclass
@@ -216,6 +217,7 @@ class Driver:
         self.emu, self.tmp, self.cfg, self.url, self.result, self.rng = emu, tmp, cfg, journal, result, rng
         self.seed = seed
         self.storm = False
+        self.run_timeout = RUN_TIMEOUT
         self.peek = Journal(journal)
         self.worker: subprocess.Popen | None = None
         self.worker_client = (
@@ -272,11 +274,11 @@ class Driver:
             if killed_apply:
                 continue
             try:
-                out, err = proc.communicate(timeout=RUN_TIMEOUT)
+                out, err = proc.communicate(timeout=self.run_timeout)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 out, err = proc.communicate()
-                err += f"\n(stuck for {RUN_TIMEOUT:.0f} s: killed)"
+                err += f"\n(stuck for {self.run_timeout:.0f} s: killed)"
             self.set_storm(False)
             if proc.returncode == 0:
                 data = json.loads(out[out.index("{") :]) if "{" in out else {}
@@ -356,6 +358,7 @@ def run_chaos(
     journal: str = "sqlite",
     kills: str | None = None,
     rate: str = "150/1s",
+    run_timeout: float = RUN_TIMEOUT,
 ) -> ChaosResult:
     rng = random.Random(seed)
     result = ChaosResult(people, journal)
@@ -376,6 +379,7 @@ def run_chaos(
         emu.set_faults(FAULTS, seed)
         with _journal_url(journal, tmp) as url:
             driver = Driver(emu, tmp, cfg, url, result, rng, seed)
+            driver.run_timeout = run_timeout
             driver.start_worker()
             try:
                 for n, feed in enumerate(feeds, 1):
@@ -410,7 +414,8 @@ def main() -> None:
     ok = True
     for kind in kinds:
         if a.quick:
-            r = run_chaos(60, 3, a.seed, kind, a.kills or QUICK, rate="200/1s")
+            quick = QUICK_PG if kind == "postgresql" else QUICK
+            r = run_chaos(60, 3, a.seed, kind, a.kills or quick, rate="200/1s", run_timeout=75)
         else:
             r = run_chaos(a.people, a.tenants, a.seed, kind, a.kills)
         print(r.table())
