@@ -63,6 +63,7 @@ class ChaosResult:
     missed: list[str] = field(default_factory=list)  # planned kills whose run ended first
     runs: int = 0
     failed_runs: int = 0
+    stuck: list[str] = field(default_factory=list)  # runs that hung until RUN_TIMEOUT
     faults: dict[str, int] = field(default_factory=dict)
     retries: int = 0
     client_calls: int = 0
@@ -80,6 +81,7 @@ class ChaosResult:
         out += [f"duplicate: {d}" for d in self.duplicates]
         out += [f"double access: {d}" for d in self.double_access]
         out += [f"journal: {d}" for d in self.journal_problems]
+        out += [f"stuck: {d}" for d in self.stuck]
         return out
 
     @property
@@ -101,6 +103,7 @@ class ChaosResult:
             f"| duplicate objects (by id) | {len(self.duplicates)} |",
             f"| moments of two-tenant access (timeline) | {len(self.double_access)} |",
             f"| journal problems (unfinished runs, leavers without a prior record) | {len(self.journal_problems)} |",
+            f"| applies that hung (killed after {RUN_TIMEOUT:.0f} s, or 75 s when quick) | {len(self.stuck)} |",
             f"| differences from the fault-free org | **{len(self.differences)}** |",
             f"| wall time | {self.seconds:.0f} s |",
         ]
@@ -279,6 +282,7 @@ class Driver:
                 proc.kill()
                 out, err = proc.communicate()
                 err += f"\n(stuck for {self.run_timeout:.0f} s: killed)"
+                self.result.stuck.append(f"day {n}: an apply hung for {self.run_timeout:.0f} s")
             self.set_storm(False)
             if proc.returncode == 0:
                 data = json.loads(out[out.index("{") :]) if "{" in out else {}
