@@ -146,22 +146,30 @@ async def run_worker(
 
 
 async def recover(app: procrastinate.App, run_id: str) -> dict[str, int]:
-    """Jobs of dead workers: retried when they belong to `run_id`, failed otherwise; jobs of other
-    runs still waiting are cancelled. Returns what was done, for the progress message."""
+    """Jobs of dead workers (their heartbeat stopped) of `run_id` are retried; every job of another
+    run — a superseded one: the run lock lets one run live at a time — is failed if it was taken,
+    cancelled if it waits. Returns what was done."""
     done: Counter[str] = Counter()
     jm = app.job_manager
     for job in await jm.get_stalled_jobs(queue=QUEUE, seconds_since_heartbeat=STALLED_AFTER):
         assert job.id is not None
-        if job.task_kwargs.get("run_id") == run_id and job.attempts < MAX_ATTEMPTS:
+        if job.task_kwargs.get("run_id") != run_id:
+            continue  # another run's: failed below
+        if job.attempts < MAX_ATTEMPTS:
             await jm.retry_job_by_id_async(job.id, retry_at=datetime.now(UTC))
             done["retried"] += 1
-        else:
+        else:  # its workers keep dying: the batch fails rather than loop
             await jm.finish_job_by_id_async(job.id, Status.FAILED, delete_job=False)
             done["failed"] += 1
-    for job in await jm.list_jobs_async(queue=QUEUE, status="todo"):
-        if job.task_kwargs.get("run_id") != run_id and job.id is not None:
-            await jm.cancel_job_by_id_async(job.id)
-            done["cancelled"] += 1
+    for status in ("doing", "todo"):
+        for job in await jm.list_jobs_async(queue=QUEUE, status=status):
+            if job.id is None or job.task_kwargs.get("run_id") == run_id:
+                continue
+            if status == "doing":
+                await jm.finish_job_by_id_async(job.id, Status.FAILED, delete_job=False)
+            else:
+                await jm.cancel_job_by_id_async(job.id)
+            done["failed" if status == "doing" else "cancelled"] += 1
     return dict(done)
 
 
