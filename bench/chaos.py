@@ -273,11 +273,12 @@ class Driver:
                 text=True,
             )
             self.result.runs += 1
+            until = time.monotonic() + self.run_timeout
             killed_apply = self._watch(n, proc, kills, base)
             if killed_apply:
                 continue
             try:
-                out, err = proc.communicate(timeout=self.run_timeout)
+                out, err = proc.communicate(timeout=max(1.0, until - time.monotonic()))
             except subprocess.TimeoutExpired:
                 proc.kill()
                 out, err = proc.communicate()
@@ -298,7 +299,8 @@ class Driver:
 
     def _watch(self, n: int, proc: subprocess.Popen, kills: list[str], base: int) -> bool:
         """Fire due kills while `proc` runs; True when apply itself was killed."""
-        while proc.poll() is None and (kills or self.storm):
+        until = time.monotonic() + self.run_timeout  # then communicate() finds it hung
+        while proc.poll() is None and (kills or self.storm) and time.monotonic() < until:
             if self.storm and self.peek.phases_reached() & STRUCTURE_DONE:
                 self.set_storm(False)
             if not kills:
