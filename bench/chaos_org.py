@@ -1,7 +1,7 @@
 """The chaos org: a tenants.yaml with every kind of object tenantry manages, and three days of feeds.
 
 Every tenant has a role group for all its people, a rule-based group (team leads, by a title
-pattern), a queue bound to both groups and three OAuth clients; the org has SAML SSO, a protected
+pattern), a queue bound to both groups and four OAuth clients; the org has SAML SSO, a protected
 admin and one BPO staff person allowed into two tenants. Day 2 brings movers, leavers and title
 changes (so rule-based memberships change), day 3 more movers and re-joiners.
 """
@@ -50,6 +50,7 @@ def config_text(tenants: int) -> str:
             f"      - {{name: {key}-reporting, roles: [Reporting Viewer], token_ttl_seconds: 3600}}",
             f"      - {{name: {key}-wfm, roles: [Reporting Viewer]}}",
             f"      - {{name: {key}-qa, roles: [Reporting Viewer], token_ttl_seconds: 7200}}",
+            f"      - {{name: {key}-bi, roles: [Reporting Viewer], token_ttl_seconds: 14400}}",
         ]
         if t < 2:
             lines += ["    staff:", f"      - {{email: {STAFF}, roles: [Reporting Viewer]}}"]

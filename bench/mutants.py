@@ -46,20 +46,20 @@ MUTANTS = (
         "missing-leaver-record",
         "deactivate a leaver without recording it in the journal",
         "src/tenantry/execution/handlers/user.py",
-        "    ctx.journal.mark_leaver(b.target, since=time.time(), restart=True)  # before: crash-safe clock\n",
+        "    ctx.journal.mark_leaver(b.target, since=time.time(), restart=active)  # before: crash-safe clock\n",
         "    pass  # MUTANT: no leaver record\n",
     ),
     Mutant(
         "leaver-recorded-after",
         "record the leaver only after deactivating it (a kill in between loses its clock)",
         "src/tenantry/execution/handlers/user.py",
-        "    ctx.journal.mark_leaver(b.target, since=time.time(), restart=True)  # before: crash-safe clock\n"
-        "    if uid is not None:\n"
+        "    ctx.journal.mark_leaver(b.target, since=time.time(), restart=active)  # before: crash-safe clock\n"
+        "    if uid is not None and active:\n"
         '        await users.set_user_state(ctx.client, uid, "inactive")\n',
-        "    if uid is not None:\n"
+        "    if uid is not None and active:\n"
         '        await users.set_user_state(ctx.client, uid, "inactive")\n'
         "    await asyncio.sleep(0.5)  # MUTANT: the record comes after (the sleep widens the window)\n"
-        "    ctx.journal.mark_leaver(b.target, since=time.time(), restart=True)\n",
+        "    ctx.journal.mark_leaver(b.target, since=time.time(), restart=active)\n",
     ),
     Mutant(
         "revoke-after-grant",

@@ -55,9 +55,12 @@ async def move(ctx: Context, b: Batch) -> dict[str, Any]:
 
 
 async def deactivate(ctx: Context, b: Batch) -> dict[str, Any]:
+    """Record, then deactivate. A batch run again (its worker died after the write) finds the user
+    inactive already: the clock that started before that first write is kept."""
     uid = await ctx.resolver.get("user", b.target, required=False)
-    ctx.journal.mark_leaver(b.target, since=time.time(), restart=True)  # before: crash-safe clock
-    if uid is not None:
+    active = uid is not None and (await users.get_user(ctx.client, uid)).state != "inactive"
+    ctx.journal.mark_leaver(b.target, since=time.time(), restart=active)  # before: crash-safe clock
+    if uid is not None and active:
         await users.set_user_state(ctx.client, uid, "inactive")
     return {}
 
