@@ -287,6 +287,8 @@ async def apply_plan(
     if plan.errors:
         raise InputError(plan.errors)
     if not plan.changes and run_id is None:
+        async with run_lock(client, journal, "apply", wait):
+            journal.mark_interrupted()  # a killed run that had finished its work still ends in history
         return Outcome(plan, ApplyResult(run_id="", done=0))
     guard = guard_for(plan, config, snap)
     check_mass_revoke(plan, allow_mass_revoke, config)
