@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench lint chaos clean
+.PHONY: demo test bench lint chaos mutants clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -22,7 +22,10 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 chaos: $(STAMP)
-	$(BIN)/python -m bench.chaos
+	$(BIN)/python -m bench.chaos --journal both
+
+mutants: $(STAMP)
+	$(BIN)/python -m bench.mutants
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

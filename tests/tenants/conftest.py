@@ -81,6 +81,14 @@ class Tenantry:
         return users_by_email(self.emu)
 
 
+@pytest.fixture(autouse=True)
+def plan_key(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Saved plans are signed with a key of the test's own, never the user's."""
+    path = tmp_path_factory.mktemp("key") / "plan.key"
+    monkeypatch.setenv("TENANTRY_PLAN_KEY", str(path))
+    return path
+
+
 @pytest.fixture
 def tenantry(emu: RunningEmulator, tmp_path: Path) -> Tenantry:
     return Tenantry(

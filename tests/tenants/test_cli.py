@@ -51,7 +51,7 @@ def test_plan_detailed_exitcode_and_json(cli, emu: RunningEmulator, tmp_path: Pa
     data = json.loads(r.stdout)
     assert data["summary"]["tenants"]["acme"]["joiners"] == 120
     assert json.loads((tmp_path / "plan.json").read_text())["fingerprint"] == data["fingerprint"]
-    r = cli("apply", "plan.json", "--json")
+    r = cli("apply", "plan.json", "-c", str(TENANTS), "--json")  # tenants.yaml: required (issue 11 #1)
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["ok"] is True
     r = cli("plan", "-c", str(TENANTS), "--people", str(DAY1), "--detailed-exitcode")
@@ -68,7 +68,7 @@ def test_saved_plan_is_refused_after_the_org_changed(cli, emu: RunningEmulator) 
         headers={"Authorization": f"Bearer {token}"},
     ).raise_for_status()
     emu.admin.delete("/_emulator/stats")
-    r = cli("apply", "plan.json")
+    r = cli("apply", "plan.json", "-c", str(TENANTS))
     assert r.exit_code == 1
     assert "the org changed since plan.json was planned" in r.stderr
     assert writes(emu.stats()) == 0

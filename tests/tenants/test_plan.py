@@ -134,7 +134,7 @@ def test_mover_is_revoked_before_moved_before_granted(cfg: config.Config) -> Non
         ("grant", "group.members.add", "Globex Agents"),
     ]
     assert plan.tenants["acme"].movers_out == 1 and plan.tenants["globex"].movers_in == 1
-    assert plan.revoked_users == 0  # a mover is not a mass revocation
+    assert plan.revoked_users == 1  # a mover loses its old tenant: it counts (issue 11 #3)
 
 
 def test_leaver_loses_everything_at_once_then_is_deleted_after_retention(cfg: config.Config) -> None:

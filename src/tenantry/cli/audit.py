@@ -31,6 +31,7 @@ from tenantry.genesys import ConfigError, GenesysError
 from tenantry.genesys.config import GenesysSettings
 from tenantry.reports.evidence import collect
 from tenantry.reports.tenant_view import for_tenant
+from tenantry.services import saved as svc_saved
 
 
 class Format(StrEnum):
@@ -212,7 +213,7 @@ def _write_fix(result: AuditResult, cfg: config_mod.Config | None, output: Path 
 
     assert output is not None
     plan = remediation_plan(result, cfg)
-    output.write_text(json.dumps(plan.to_json(), indent=1))
+    output.write_text(json.dumps(svc_saved.signed(plan.to_json()), indent=1))  # apply trusts it
     print_audit(out, result)
     out.print(
         f"Remediation plan: {plan.changes} batch(es), {len(plan.warnings)} item(s) left to a person; "

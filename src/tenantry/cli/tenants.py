@@ -78,7 +78,7 @@ def _guarded(io: Io, work):
         raise io.input_error(exc) from None
     except Declined:
         raise io.fail("declined: nothing applied") from None
-    except (ConfigError, GenesysError, svc.Refused, ValueError, TimeoutError) as exc:
+    except (ConfigError, GenesysError, svc.Refused, svc.Busy, ValueError, TimeoutError) as exc:
         raise io.fail(str(exc)) from None
 
 
@@ -124,7 +124,8 @@ def plan_command(
 
     plan = _guarded(io, work)
     if output:
-        output.write_text(json.dumps(plan.to_json(), indent=1))
+        # signed with this machine's key: `apply` trusts only what tenantry itself planned
+        output.write_text(json.dumps(svc.signed(plan.to_json()), indent=1))
     if as_json:
         io.emit(plan.to_json())
     else:
@@ -178,6 +179,9 @@ def apply_command(
     journal: JournalOpt = None,
     metrics_file: MetricsFileOpt = None,
     log_format: LogFormatOpt = None,
+    wait: Annotated[
+        float, typer.Option("--wait", help="Seconds to wait for another run on this org and journal.")
+    ] = 0.0,
 ) -> None:
     """Apply a fresh plan (after confirmation) or a saved one (refused if the org changed since)."""
     io = Io(wide, as_json)
@@ -198,6 +202,7 @@ def apply_command(
         journal,
         only,
         (summary, full, verbose),
+        wait,
     )
     with observed(metrics_file, log_format):
         outcome = _guarded(io, lambda: asyncio.run(_apply(opts, io)))
@@ -236,6 +241,7 @@ class ApplyOptions:
     journal: str | None
     only: list[str] | None = None
     view: tuple[bool, bool, bool] = (False, False, False)  # summary, full, verbose
+    wait: float = 0.0
 
 
 def confirm_with(io: Io, question: str, view: tuple[bool, bool, bool]):
@@ -251,30 +257,34 @@ def confirm_with(io: Io, question: str, view: tuple[bool, bool, bool]):
 
 
 def _load_saved(plan_file: Path) -> Plan:
-    try:
-        return Plan.from_json(json.loads(plan_file.read_text()))
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise svc.Refused(f"{plan_file}: not a tenantry plan ({exc})") from None
+    return svc.load_saved(plan_file)
 
 
 async def _apply(o: ApplyOptions, io: Io) -> svc.Outcome:
     run_id = None
     cfg = config_mod.load(o.config) if o.config else None
-    persons: list = []
+    persons: list | None = people_mod.load(o.people) if o.people and o.plan_file is not None else None
     if o.plan_file is None:
         cfg, persons = _inputs(o.config, o.people, o.journal)
-    async with client_for(settings_for(cfg, o.profile, o.target)) as client:
+    elif cfg is None:  # the guard rails come from tenants.yaml, never from the plan file
+        raise svc.Refused(f"{o.plan_file}: tenants.yaml (-c) is required to apply a saved plan")
+    assert cfg is not None
+    jr = svc.journal_for(cfg, o.journal)
+    saved = svc.load_saved(o.plan_file) if o.plan_file is not None else None
+    async with (
+        client_for(settings_for(cfg, o.profile, o.target)) as client,
+        svc.run_lock(client, jr, "apply", o.wait),  # held from the snapshot on
+    ):
         snap = await snapshot_with_progress(client, io.err)
-        if o.plan_file is not None:
-            plan = _load_saved(o.plan_file)
-            jr = svc.journal_for(cfg, o.journal, plan)
+        if saved is not None:
+            plan = saved
             run_id = await svc.resume_saved(plan, client, jr, str(o.plan_file), snap)
+            svc.vet_saved(plan, cfg, snap, jr, people=persons, run_id=run_id)
             if run_id:
                 io.err.print(f"resuming run {run_id} of this plan: batches already done are skipped")
             confirm = None
         else:
-            assert cfg is not None
-            jr = svc.journal_for(cfg, o.journal)
+            assert persons is not None
             plan = svc.plan_people(cfg, persons, snap, jr, feed=str(o.people), only=o.only)
             annotate(plan, cfg, persons, snap, str(o.people))
             if plan.errors:
@@ -286,13 +296,13 @@ async def _apply(o: ApplyOptions, io: Io) -> svc.Outcome:
             else:
                 confirm = confirm_with(io, "Apply these changes?", o.view)
         with phase_bars(io.err, client) as bars:
-            async with for_run(cfg, jr, persons=persons, feed=str(o.people)) as sink:
+            async with for_run(cfg, jr, persons=persons or [], feed=str(o.people)) as sink:
                 return await svc.apply_plan(
                     plan,
                     client,
                     snap,
                     jr,
-                    config=cfg if o.plan_file is None else None,
+                    config=cfg,
                     allow_mass_revoke=o.allow_mass_revoke,
                     confirm=confirm,
                     run_id=run_id,

@@ -7,11 +7,13 @@ its membership rules select, and BPO staff explicitly allowed in. See examples/b
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import re2
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -22,10 +24,20 @@ from pydantic import (
     model_validator,
 )
 from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from tenantry.config.certs import CertificateError, CertInfo, check_certificate
 from tenantry.errors import InputError, Problem
+
+_RE2 = re2.Options()
+_RE2.log_errors = False
+
+
+@functools.lru_cache(maxsize=4096)
+def linear_pattern(pattern: str) -> Any:
+    """Membership rules run on RE2, a linear-time engine: no pattern can backtrack catastrophically
+    (a 28-character title cost 9 s with Python's `re`). Raises re2.error on what RE2 refuses."""
+    return re2.compile(pattern, options=_RE2)
 
 
 class Strict(BaseModel):
@@ -45,9 +57,13 @@ class Match(Strict):
     def _compiles(cls, v: str | None) -> str | None:
         if v is not None:
             try:
-                re.compile(v)
-            except re.error as exc:
-                raise ValueError(f"invalid regular expression {v!r}: {exc}") from None
+                linear_pattern(v)
+            except re2.error as exc:
+                why = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+                raise ValueError(
+                    f"invalid regular expression {v!r} for the linear-time engine (RE2): {why}; "
+                    "back-references and look-arounds are not supported"
+                ) from None
         return v
 
     @model_validator(mode="after")
@@ -66,7 +82,7 @@ class Match(Strict):
         if self.one_of is not None:
             return v in {x.casefold() for x in self.one_of}
         if self.pattern is not None:
-            return re.search(self.pattern, value) is not None
+            return linear_pattern(self.pattern).search(value) is not None
         return (self.contains or "").casefold() in v
 
 
@@ -208,8 +224,10 @@ class OrgSettings(Strict):
     home_division: str = "Home"
     protected: list[str] = Field(default_factory=list)
     org_admins: list[str] = Field(default_factory=list)
-    leaver_retention_days: int = Field(default=30, ge=0)
-    mass_revoke_threshold: float = Field(default=0.10, gt=0, le=1)
+    # tenants removed on purpose: what tenantry made for them is revoked (members, grants), never deleted
+    retired_tenants: list[str] = Field(default_factory=list)
+    leaver_retention_days: int = Field(30, ge=0)
+    mass_revoke_threshold: float = Field(0.10, gt=0, le=1)
     sso: dict[Literal["okta", "adfs", "onelogin", "ping", "gsuite", "salesforce", "generic"], SsoSpec] = (
         Field(default_factory=dict)
     )
@@ -402,6 +420,27 @@ SECRETS_DIR = "tenantry-secrets"
 _CROSS = re.compile(r"^(?:Value error, )?((?:tenants|sources)\.[\w.\-]+): (.*)$", re.S)
 
 
+MAX_DEPTH = 64
+
+
+def _too_deep(text: str) -> int | None:
+    """The line where nesting (flow brackets or indentation) passes MAX_DEPTH: the parser would
+    recurse without bound on it. Quoted text is not told apart: a tenants.yaml never needs 64."""
+    depth = 0
+    for n, line in enumerate(text.splitlines(), 1):
+        indent = len(line) - len(line.lstrip(" "))
+        for ch in line:
+            if ch in "[{":
+                depth += 1
+            elif ch in "]}":
+                depth = max(0, depth - 1)
+            if depth > MAX_DEPTH:
+                return n
+        if indent // 2 > MAX_DEPTH:
+            return n
+    return None
+
+
 def load(path: str | Path, *, certificates: bool = True) -> Config:
     """Read and validate tenants.yaml; raise InputError naming file, line and field.
 
@@ -413,11 +452,21 @@ def load(path: str | Path, *, certificates: bool = True) -> Config:
         text = p.read_text()
     except OSError as exc:
         raise InputError([Problem(name, None, "", f"cannot read: {exc.strerror}")]) from None
+    deep = _too_deep(text)
+    if deep is not None:
+        raise InputError([Problem(name, deep, "", f"not valid here: nested deeper than {MAX_DEPTH} levels")])
     try:
         data = YAML(typ="rt").load(text)
     except MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         raise InputError([Problem(name, line, "", f"not valid YAML: {exc.problem}")]) from None
+    except YAMLError as exc:  # a control character, …: ruamel reports a position, not a line
+        pos = getattr(exc, "position", None)
+        line = text.count("\n", 0, pos) + 1 if isinstance(pos, int) else None
+        why = getattr(exc, "reason", None) or str(exc).splitlines()[0]
+        raise InputError([Problem(name, line, "", f"not valid YAML: {why}")]) from None
+    except RecursionError:
+        raise InputError([Problem(name, None, "", "not valid YAML: nested too deeply")]) from None
     if not isinstance(data, dict):
         raise InputError([Problem(name, 1, "", "the file must be a mapping with `org` and `tenants`")])
     try:

@@ -117,6 +117,7 @@ class Snapshot:
     directory_open: bool | None = None  # any caller reads every user (the platform's default); None: unknown
     directory_probe: str = ""  # the tenant OAuth client whose reading of /users decided directory_open
     org: dict[str, str] = field(default_factory=dict)  # id and name, when the org says
+    pool_client_ids: frozenset[str] = frozenset()  # every client of tenantry's own pool: protected too
 
     @property
     def home_division_id(self) -> str:

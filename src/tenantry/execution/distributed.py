@@ -4,6 +4,12 @@ Each worker runs with its own OAuth client, so each adds its own rate budget. A 
 the object its batch changes, so two batches on one object never run at once; the coordinator
 (`tenantry apply`) defers one phase at a time and waits for it, so phases still run in order.
 The journal decides exactly-once: a batch already `done` there is never run again.
+
+Killed workers: every worker sends procrastinate heartbeats; while it waits, the coordinator asks
+procrastinate for the jobs of workers whose heartbeat stopped (stalled jobs) and retries those of
+its own run (the journal skips whatever already finished) and fails those of any other run. A job
+of a superseded run (its journal run is no longer `running`) never runs its batch, whenever a
+worker picks it up: a newer plan has taken over.
 """
 
 from __future__ import annotations
@@ -11,12 +17,15 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
+from collections import Counter
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import procrastinate
 import psycopg
+from procrastinate.jobs import Status
 
 from tenantry.execution.executor import (
     ApplyResult,
@@ -35,6 +44,9 @@ from tenantry.planning.plan import Batch, Plan
 QUEUE = "tenantry"
 TASK = "tenantry.run_batch"
 _SCHEMA_LOCK = 7_463_201  # advisory lock id: one process applies procrastinate's schema
+HEARTBEAT = 1.0  # seconds between a worker's heartbeats
+STALLED_AFTER = 6.0  # a worker silent this long is dead: its jobs are retried (or failed)
+MAX_ATTEMPTS = 3  # a batch whose worker died this often is failed, not retried forever
 
 
 def conninfo(url: str) -> str:
@@ -57,6 +69,8 @@ async def _task(run_id: str, batch: dict[str, Any], guard: dict[str, list[str]])
     if state is None:
         raise RuntimeError("this process is not a tenantry worker")
     b = Batch(batch["phase"], batch["op"], batch["target"], batch["items"], batch.get("tenant"), batch["id"])
+    if state.journal.run_status(run_id) != "running":
+        return "superseded"  # a newer run took over (or this one ended): its plan is stale
     if state.journal.batch_statuses(run_id).get(b.id) == "done":
         return "already done"
     guard_rails = Guard(frozenset(guard["org_admins"]), frozenset(guard["protected"]))
@@ -93,7 +107,7 @@ def _payload(b: Batch) -> dict[str, Any]:
     return {
         "id": b.id,
         "phase": b.phase,
-        "op": b.op,
+        "op": str(b.op),
         "target": b.target,
         "items": b.items,
         "tenant": b.tenant,
@@ -116,7 +130,11 @@ async def run_worker(
         await ensure_schema(journal.url, app)
         worker = asyncio.create_task(
             app.run_worker_async(
-                queues=[QUEUE], concurrency=concurrency, install_signal_handlers=stop is None
+                queues=[QUEUE],
+                concurrency=concurrency,
+                install_signal_handlers=stop is None,
+                update_heartbeat_interval=HEARTBEAT,
+                stalled_worker_timeout=STALLED_AFTER,
             )
         )
         if stop is None:
@@ -124,8 +142,59 @@ async def run_worker(
             return
         await stop.wait()
         worker.cancel()
-        with_suppressed = asyncio.gather(worker, return_exceptions=True)
-        await with_suppressed
+        await asyncio.gather(worker, return_exceptions=True)
+
+
+async def recover(app: procrastinate.App, run_id: str) -> dict[str, int]:
+    """Jobs of dead workers (their heartbeat stopped) of `run_id` are retried; every job of another
+    run — a superseded one: the run lock lets one run live at a time — is failed if it was taken,
+    cancelled if it waits. Returns what was done."""
+    done: Counter[str] = Counter()
+    jm = app.job_manager
+    for job in await jm.get_stalled_jobs(queue=QUEUE, seconds_since_heartbeat=STALLED_AFTER):
+        assert job.id is not None
+        if job.task_kwargs.get("run_id") != run_id:
+            continue  # another run's: failed below
+        if job.attempts < MAX_ATTEMPTS:
+            await jm.retry_job_by_id_async(job.id, retry_at=datetime.now(UTC))
+            done["retried"] += 1
+        else:  # its workers keep dying: the batch fails rather than loop
+            await jm.finish_job_by_id_async(job.id, Status.FAILED, delete_job=False)
+            done["failed"] += 1
+    for status in ("doing", "todo"):
+        for job in await jm.list_jobs_async(queue=QUEUE, status=status):
+            if job.id is None or job.task_kwargs.get("run_id") == run_id:
+                continue
+            if status == "doing":
+                await jm.finish_job_by_id_async(job.id, Status.FAILED, delete_job=False)
+            else:
+                await jm.cancel_job_by_id_async(job.id)
+            done["failed" if status == "doing" else "cancelled"] += 1
+    return dict(done)
+
+
+async def diagnose(journal_url: str, run_id: str) -> str:
+    """What stops a run: no live worker, or jobs held by dead ones."""
+    async with await psycopg.AsyncConnection.connect(conninfo(journal_url), autocommit=True) as conn:
+        live = await (
+            await conn.execute(
+                "SELECT count(*) FROM procrastinate_workers "
+                "WHERE last_heartbeat > now() - %s * interval '1 second'",
+                (STALLED_AFTER,),
+            )
+        ).fetchone()
+        rows = await (
+            await conn.execute(
+                "SELECT status, count(*) FROM procrastinate_jobs WHERE queue_name = %s "
+                "AND args->>'run_id' = %s GROUP BY status",
+                (QUEUE, run_id),
+            )
+        ).fetchall()
+    jobs = ", ".join(f"{n} {s}" for s, n in rows) or "none"
+    n = live[0] if live else 0
+    hint = "start `tenantry worker --journal …` (or apply with its local worker)" if not n else ""
+    alive = f"{n} worker(s) alive (heartbeat within {STALLED_AFTER:.0f} s)"
+    return f"{alive}; this run's jobs: {jobs}. {hint}".strip()
 
 
 async def execute_distributed(
@@ -141,7 +210,10 @@ async def execute_distributed(
 ) -> ApplyResult:
     """Defer each phase's batches as jobs and wait for the workers; `local` also works in-process."""
     app = make_app(journal.url)
-    guard_json = {"org_admins": sorted(guard.org_admins), "protected": sorted(guard.protected)}
+    guard_json: dict[str, Any] = {
+        "org_admins": sorted(guard.org_admins),
+        "protected": sorted(guard.protected),
+    }
     if run_id is None:
         run_id = journal.start_run(
             plan_id(plan), plan.fingerprint, [(b.id, b.phase, b.op, b.target, b.tenant) for b in plan.batches]
@@ -152,46 +224,16 @@ async def execute_distributed(
     local_worker = None
     async with app.open_async():
         await ensure_schema(journal.url, app)
+        await recover(app, run_id)
         if local is not None:
             local_worker = asyncio.create_task(
                 run_worker(local[0], journal, concurrency=local[1], name="coordinator", stop=stop)
             )
         try:
             for phase, batches in plan.phases():
-                statuses = journal.batch_statuses(run_id)
-                todo = [b for b in batches if statuses.get(b.id) != "done"]
-                result.skipped += len(batches) - len(todo)
-                advance = progress(phase, len(batches)) if progress else (lambda: None)
-                for _ in range(len(batches) - len(todo)):
-                    advance()
-                task = app.tasks[TASK]
-                for b in todo:
-                    await task.configure(lock=b.locks[0]).defer_async(
-                        run_id=run_id, batch=_payload(b), guard=guard_json
-                    )
-                pending = {b.id: b for b in todo}
-                last_change = time.monotonic()
-                while pending:
-                    await asyncio.sleep(poll)
-                    statuses = journal.batch_statuses(run_id)
-                    finished = [i for i in pending if statuses.get(i) in ("done", "failed")]
-                    for i in finished:
-                        b = pending.pop(i)
-                        if statuses[i] == "done":
-                            result.done += 1
-                        else:
-                            err = next(
-                                (r["error"] for r in journal.batch_rows(run_id) if r["batch_id"] == i), ""
-                            )
-                            result.failed.append((b, err or "failed"))
-                        advance()
-                    if finished:
-                        last_change = time.monotonic()
-                    elif time.monotonic() - last_change > idle_timeout:
-                        raise TimeoutError(
-                            f"no batch finished for {idle_timeout:.0f} s: is a `tenantry worker` running "
-                            f"against this journal?"
-                        )
+                await _run_phase(
+                    app, journal, run_id, phase, batches, guard_json, result, progress, poll, idle_timeout
+                )
                 if result.failed:
                     result.stopped_after = phase
                     break
@@ -202,3 +244,82 @@ async def execute_distributed(
     result.seconds = time.perf_counter() - start
     journal.finish_run(run_id, "done" if result.ok else "failed", result.to_json())
     return result
+
+
+async def _run_phase(
+    app: procrastinate.App,
+    journal: Journal,
+    run_id: str,
+    phase: str,
+    batches: list[Batch],
+    guard_json: dict[str, Any],
+    result: ApplyResult,
+    progress: PhaseProgress | None,
+    poll: float,
+    idle_timeout: float,
+) -> None:
+    statuses = journal.batch_statuses(run_id)
+    todo = [b for b in batches if statuses.get(b.id) != "done"]
+    result.skipped += len(batches) - len(todo)
+    advance = progress(phase, len(batches)) if progress else (lambda: None)
+    for _ in range(len(batches) - len(todo)):
+        advance()
+    task = app.tasks[TASK]
+    jobs: dict[int, str] = {}
+    for b in todo:
+        job = await task.configure(lock=b.locks[0]).defer_async(
+            run_id=run_id, batch=_payload(b), guard=guard_json
+        )
+        jobs[job] = b.id
+    pending = {b.id: b for b in todo}
+    last_change = last_recover = time.monotonic()
+    while pending:
+        await asyncio.sleep(poll)
+        statuses = journal.batch_statuses(run_id)
+        finished = [i for i in pending if statuses.get(i) in ("done", "failed")]
+        for i in finished:
+            b = pending.pop(i)
+            if statuses[i] == "done":
+                result.done += 1
+            else:
+                err = next((r["error"] for r in journal.batch_rows(run_id) if r["batch_id"] == i), "")
+                result.failed.append((b, err or "failed"))
+            advance()
+        now = time.monotonic()
+        if finished:
+            last_change = now
+        if now - last_recover > HEARTBEAT * 2:
+            last_recover = now
+            await recover(app, run_id)
+            await _fail_abandoned(app, journal, run_id, jobs, pending, result, advance)
+        if pending and time.monotonic() - last_change > idle_timeout:
+            raise TimeoutError(
+                f"no batch finished for {idle_timeout:.0f} s: {await diagnose(journal.url, run_id)}"
+            )
+
+
+async def _fail_abandoned(
+    app: procrastinate.App,
+    journal: Journal,
+    run_id: str,
+    jobs: dict[int, str],
+    pending: dict[str, Batch],
+    result: ApplyResult,
+    advance: Any,
+) -> None:
+    """A pending batch whose job procrastinate ended without a journal record (failed by `recover`
+    after its workers kept dying, or crashed in the task): failed here too, with the reason."""
+    rows = await app.connector.execute_query_all_async(
+        "SELECT id, status FROM procrastinate_jobs WHERE id = ANY(%(ids)s) "
+        "AND status IN ('failed', 'cancelled', 'aborted')",
+        ids=list(jobs),
+    )
+    for row in rows:
+        i = jobs.get(row["id"])
+        if i is None or i not in pending:
+            continue
+        b = pending.pop(i)
+        msg = f"its job ended {row['status']} without finishing (the workers running it died)"
+        journal.batch_failed(run_id, i, msg)
+        result.failed.append((b, msg))
+        advance()

@@ -27,9 +27,13 @@ from sqlalchemy import (
     event,
     insert,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+
+from tenantry.execution.runlock import RunLock
 
 metadata = MetaData()
 
@@ -73,6 +77,16 @@ leavers = Table(
 )
 
 
+managed = Table(
+    "tenantry_managed",
+    metadata,
+    Column("kind", String(16), primary_key=True),  # division | group | queue | client
+    Column("name", String(400), primary_key=True),
+    Column("tenant", String(120), nullable=False),
+    Column("first_seen", Float, nullable=False),
+)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     """WAL with NORMAL sync: a commit survives the process being killed (what a resume needs)
     without an fsync per batch; only a power cut can lose the last few records, and a rerun
@@ -91,13 +105,37 @@ def normalize_url(url: str) -> str:
     return url
 
 
+_SCHEMA_LOCK = 7_463_202  # advisory lock id: one process creates the journal's tables at a time
+
+
+def create_schema(engine: Engine) -> None:
+    """The journal's tables, safe when several processes open a fresh journal at once.
+
+    PostgreSQL serialises the check-then-create under an advisory lock; SQLite takes its write
+    lock first, and a create that still loses a race ("already exists") is simply checked again.
+    """
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as c:
+            c.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SCHEMA_LOCK})
+            metadata.create_all(c)
+        return
+    for attempt in range(5):
+        try:
+            metadata.create_all(engine)
+            return
+        except OperationalError as exc:
+            if ("already exists" not in str(exc) and "locked" not in str(exc)) or attempt == 4:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+
+
 class Journal:
     def __init__(self, url: str, *, engine: Engine | None = None) -> None:
         self.url = url
         self.engine = engine or create_engine(normalize_url(url), future=True)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        metadata.create_all(self.engine)
+        create_schema(self.engine)
         self._leavers: set[str] | None = None  # cache of leaver emails, for forget_leaver
 
     @property
@@ -106,6 +144,10 @@ class Journal:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def lock(self, org: str) -> RunLock:
+        """The lock a run holds on `org` (its API base URL) in this journal: one apply at a time."""
+        return RunLock(self.engine, self.url, org)
 
     # ---- runs -------------------------------------------------------------------------
     def start_run(
@@ -146,6 +188,11 @@ class Journal:
                 .order_by(runs.c.started_at.desc())
             ).first()
         return row[0] if row else None
+
+    def run_status(self, run_id: str) -> str | None:
+        """running | done | failed | interrupted (a newer run started) — None when unknown."""
+        with self.engine.begin() as c:
+            return c.execute(select(runs.c.status).where(runs.c.id == run_id)).scalar()
 
     def finish_run(self, run_id: str, status: str, summary: dict[str, Any]) -> None:
         with self.engine.begin() as c:
@@ -214,13 +261,17 @@ class Journal:
             rows = c.execute(select(leavers.c.email, leavers.c.since).where(leavers.c.deleted_at.is_(None)))
             return {r[0]: r[1] for r in rows}
 
-    def mark_leaver(self, email: str, since: float | None = None) -> None:
+    def mark_leaver(self, email: str, since: float | None = None, *, restart: bool = False) -> None:
+        """Start a leaver's retention clock (kept if it already runs, unless `restart`)."""
+        when = since or time.time()
         with self.engine.begin() as c:
             have = c.execute(select(leavers.c.email).where(leavers.c.email == email)).first()
             if self._leavers is not None:
                 self._leavers.add(email)
             if have is None:
-                c.execute(insert(leavers).values(email=email, since=since or time.time()))
+                c.execute(insert(leavers).values(email=email, since=when))
+            elif restart:
+                c.execute(update(leavers).where(leavers.c.email == email).values(since=when, deleted_at=None))
             else:
                 c.execute(update(leavers).where(leavers.c.email == email).values(deleted_at=None))
 
@@ -233,6 +284,27 @@ class Journal:
         with self.engine.begin() as c:
             c.execute(leavers.delete().where(leavers.c.email == email))
         self._leavers.discard(email)
+
+    # ---- what tenantry manages -------------------------------------------------------
+    def remember(self, objects: Iterable[tuple[str, str, str]]) -> None:
+        """(kind, name, tenant) of objects tenantry manages: they stay managed (their members are
+        taken away from people of other tenants) even after their tenant leaves tenants.yaml."""
+        have = {(k, n): t for k, n, t in self.managed()}
+        new = [(k, n, t) for k, n, t in objects if have.get((k, n)) != t]
+        if not new:
+            return
+        now = time.time()
+        with self.engine.begin() as c:
+            for k, n, t in new:
+                c.execute(managed.delete().where(managed.c.kind == k, managed.c.name == n))
+                c.execute(insert(managed).values(kind=k, name=n, tenant=t, first_seen=now))
+
+    def managed(self) -> list[tuple[str, str, str]]:
+        with self.engine.begin() as c:
+            return [
+                (r[0], r[1], r[2])
+                for r in c.execute(select(managed.c.kind, managed.c.name, managed.c.tenant))
+            ]
 
     def mark_deleted(self, email: str) -> None:
         with self.engine.begin() as c:

@@ -103,6 +103,7 @@ async def read_snapshot(client: GenesysClient, *, progress: Progress | None = No
     snap = Snapshot(inactive_unread=inactive.unread)
     snap.self_client_id = client.pool.members[0].client_id
     snap.org = org
+    snap.pool_client_ids = frozenset(m.client_id for m in client.pool.members)
     for d in divs:
         snap.divisions[d.id] = Division(d.id, d.name, bool(d.home_division))
     for r in role_list:

@@ -77,27 +77,39 @@ def _rows(path: Path) -> tuple[list[tuple[int, dict[str, object]]], frozenset[st
     except UnicodeDecodeError:
         raise InputError([Problem(name, None, "", "not UTF-8 text")]) from None
     if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
-        rows, problems = [], []
-        for n, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                problems.append(Problem(name, n, "", f"not valid JSON: {exc.msg}"))
-                continue
-            if not isinstance(obj, dict):
-                problems.append(Problem(name, n, "", "each line must be a JSON object"))
-                continue
-            rows.append((n, obj))
-        if problems:
-            raise InputError(problems[:MAX_PROBLEMS])
-        return rows, frozenset(k for _, obj in rows for k in obj)
+        return _json_rows(name, text)
+    return _csv_rows(name, text)
+
+
+def _json_rows(name: str, text: str) -> tuple[list[tuple[int, dict[str, object]]], frozenset[str]]:
+    rows: list[tuple[int, dict[str, object]]] = []
+    problems: list[Problem] = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError as exc:
+            problems.append(Problem(name, n, "", f"not valid JSON: {getattr(exc, 'msg', exc)}"))
+            continue
+        except RecursionError:
+            problems.append(Problem(name, n, "", "not valid JSON: nested too deeply"))
+            continue
+        if not isinstance(obj, dict):
+            problems.append(Problem(name, n, "", "each line must be a JSON object"))
+            continue
+        rows.append((n, obj))
+    if problems:
+        raise InputError(problems[:MAX_PROBLEMS])
+    return rows, frozenset(k for _, obj in rows for k in obj)
+
+
+def _csv_rows(name: str, text: str) -> tuple[list[tuple[int, dict[str, object]]], frozenset[str]]:
     reader = csv.DictReader(text.splitlines())
     missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
     if missing:
         raise InputError([Problem(name, 1, ", ".join(missing), _header_problem(text))])
-    out = []
+    out: list[tuple[int, dict[str, object]]] = []
     previous = 1
     try:
         for row in reader:
@@ -107,7 +119,9 @@ def _rows(path: Path) -> tuple[list[tuple[int, dict[str, object]]], frozenset[st
             if None in row:
                 raise InputError([Problem(name, reader.line_num, "", "more values than header columns")])
             out.append((reader.line_num, dict(row)))
-    except csv.Error as exc:
+    except csv.Error as exc:  # a field over csv's limit (128 KiB), a NUL byte, … or a quote left open
+        if "field larger" in str(exc) or "NUL" in str(exc):
+            raise InputError([Problem(name, reader.line_num + 1, "", f"not valid CSV: {exc}")]) from None
         raise InputError([_open_quote(name, text, previous + 1, str(exc))]) from None
     return out, frozenset(reader.fieldnames or ())
 

@@ -91,6 +91,23 @@ def assign(config: Config, people: Iterable[Person], feed_name: str = "people") 
     return out, errors
 
 
+def staff_spanning(config: Config, tenant_of: dict[str, str | None]) -> list[Problem]:
+    """A person matched into tenant A and listed as staff of tenant B would reach both."""
+    out = []
+    for key, t in config.tenants.items():
+        for i, s in enumerate(t.staff):
+            home = tenant_of.get(s.email)
+            if home is not None and home != key:
+                out.append(
+                    config.problem(
+                        f"tenants.{key}.staff.{i}.email",
+                        f"{s.email} is a person of tenant {home} and cannot be staff of tenant {key}; "
+                        "a person belongs to at most one tenant",
+                    )
+                )
+    return out
+
+
 def build(config: Config, people: list[Person], feed_name: str = "people") -> DesiredState:
     state = DesiredState(feed=frozenset(p.email for p in people))
     columns = getattr(people, "columns", None)  # a Feed knows its columns; other sources do not
@@ -130,6 +147,7 @@ def build(config: Config, people: list[Person], feed_name: str = "people") -> De
             )
         else:
             state.unassigned[p.email] = p
+    state.errors += staff_spanning(config, tenant_of)
     for key, t in config.tenants.items():
         state.divisions[t.division] = key
         for gkey, g in t.groups.items():

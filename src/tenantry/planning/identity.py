@@ -13,10 +13,10 @@ from tenantry.errors import Problem
 from tenantry.planning.desired import DesiredState
 
 if TYPE_CHECKING:
-    from tenantry.planning.plan import _Builder
+    from tenantry.planning.builder import Builder
 
 
-def anchor(b: _Builder, desired: DesiredState) -> None:
+def anchor(b: Builder, desired: DesiredState) -> None:
     """Find each person's user by HR id first (employerInfo.employeeId), then by email.
 
     A user found by HR id under another email is that person with a changed email: it is keyed

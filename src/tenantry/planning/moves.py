@@ -8,9 +8,9 @@ its new tenant's division, and the divisions it is BPO staff of.
 
 from __future__ import annotations
 
-from tenantry.config.tenants import Config, Match, matches
+from tenantry.config.tenants import Config, Match, TenantSpec, matches
 from tenantry.domain.access import user_divisions
-from tenantry.domain.model import Snapshot
+from tenantry.domain.model import Division, Snapshot, User
 from tenantry.errors import Problem
 from tenantry.inputs.people import Person
 from tenantry.planning.plan import GROUP_MEMBERS_PER_CALL, Batch, Plan, TenantSummary, fingerprint
@@ -86,6 +86,46 @@ def plan_move(config: Config, snap: Snapshot, email: str, tenant: str, person: P
     email = email.lower()
     spec = config.tenants.get(tenant)
     u = snap.user_by_email().get(email)
+    target = _check_move(plan, config, snap, email, tenant, spec, u)
+    if target is None or spec is None or u is None:
+        return plan
+    wanted = _wanted_groups(plan, spec, snap, person)
+    if plan.errors:
+        return plan
+    old_tenant = next(
+        (
+            k
+            for k, t in config.tenants.items()
+            if t.division.lower() == snap.divisions.get(u.division_id, target).name.lower()
+        ),
+        None,
+    )
+    staff = _staff_grants(config, email)
+    plan.batches = _move_batches(snap, u, email, tenant, spec.division, target, wanted, old_tenant, staff)
+    if plan.batches:
+        plan.tenants[tenant] = TenantSummary(movers_in=1, affected={email})
+        if old_tenant:
+            plan.tenants[old_tenant] = TenantSummary(movers_out=1, affected={email})
+    plan.managed_users = 1
+    plan.settings = {
+        "org_admins": sorted(a.lower() for a in config.org.org_admins),
+        "protected": sorted(p.lower() for p in config.org.protected),
+        "journal": config.org.journal,
+        "mass_revoke_threshold": 1.0,
+    }
+    return plan
+
+
+def _check_move(
+    plan: Plan,
+    config: Config,
+    snap: Snapshot,
+    email: str,
+    tenant: str,
+    spec: TenantSpec | None,
+    u: User | None,
+) -> Division | None:
+    """The target division, or None with the reasons in plan.errors."""
     if spec is None:
         plan.errors.append(
             Problem("tenantry move", None, "--to", f"{tenant!r} is not a tenant of the config")
@@ -93,10 +133,10 @@ def plan_move(config: Config, snap: Snapshot, email: str, tenant: str, person: P
     if u is None:
         plan.errors.append(Problem("tenantry move", None, "EMAIL", f"{email} is not a user of the org"))
     if plan.errors or spec is None or u is None:
-        return plan
+        return None
     if email in {p.lower() for p in config.org.protected}:
         plan.errors.append(Problem("tenantry move", None, "EMAIL", f"{email} is protected"))
-        return plan
+        return None
     target = snap.division_by_name().get(spec.division.lower())
     if target is None:
         plan.errors.append(
@@ -107,7 +147,11 @@ def plan_move(config: Config, snap: Snapshot, email: str, tenant: str, person: P
                 f"tenant {tenant}'s division {spec.division!r} does not exist yet; run apply",
             )
         )
-        return plan
+    return target
+
+
+def _wanted_groups(plan: Plan, spec: TenantSpec, snap: Snapshot, person: Person | None) -> list[str]:
+    """The groups of the new tenant this person belongs in (rules need the person's record)."""
     names = {g.name for g in snap.groups.values()}
     wanted = []
     for key, g in spec.groups.items():
@@ -123,16 +167,31 @@ def plan_move(config: Config, snap: Snapshot, email: str, tenant: str, person: P
             wanted.append(gname)
         elif person is None:
             plan.warnings.append(f"group {gname!r} selects members by rules; give --people to evaluate them")
-    if plan.errors:
-        return plan
-    old_tenant = next(
-        (
-            k
-            for k, t in config.tenants.items()
-            if t.division.lower() == snap.divisions.get(u.division_id, target).name.lower()
-        ),
-        None,
-    )
+    return wanted
+
+
+def _staff_grants(config: Config, email: str) -> set[tuple[str, str]]:
+    """(role, division) pairs, lower-case, that the person holds as BPO staff: a move keeps them."""
+    return {
+        (r.lower(), t.division.lower())
+        for t in config.tenants.values()
+        for s in t.staff
+        if s.email == email
+        for r in s.roles
+    }
+
+
+def _move_batches(
+    snap: Snapshot,
+    u: User,
+    email: str,
+    tenant: str,
+    division: str,
+    target: Division,
+    wanted: list[str],
+    old_tenant: str | None,
+    staff: set[tuple[str, str]],
+) -> list[Batch]:
     current = [g for g in snap.groups.values() if u.id in g.member_ids]
     batches: list[Batch] = []
     for held in sorted(current, key=lambda x: x.name):
@@ -143,13 +202,6 @@ def plan_move(config: Config, snap: Snapshot, email: str, tenant: str, person: P
             batches.append(Batch("revoke", "queue.members.remove", q.name, [email], old_tenant))
     role = {r.id: r.name for r in snap.roles.values()}
     div = {d.id: d.name for d in snap.divisions.values()}
-    staff = {
-        (r.lower(), t.division.lower())
-        for t in config.tenants.values()
-        for s in t.staff
-        if s.email == email
-        for r in s.roles
-    }
     direct = sorted(
         [role.get(g.role_id, g.role_id), div.get(g.division_id, g.division_id)]
         for g in snap.managed_user_grants(u.id)
@@ -159,22 +211,10 @@ def plan_move(config: Config, snap: Snapshot, email: str, tenant: str, person: P
     if direct:
         batches.append(Batch("revoke", "user.grants.remove", email, direct, old_tenant))
     if u.division_id != target.id:
-        batches.append(Batch("people", "user.move", spec.division, [email], tenant))
+        batches.append(Batch("people", "user.move", division, [email], tenant))
     for gname in wanted:
         if not any(g.name == gname for g in current):
             batches.append(
                 Batch("grant", "group.members.add", gname, [email][:GROUP_MEMBERS_PER_CALL], tenant)
             )
-    plan.batches = batches
-    if batches:
-        plan.tenants[tenant] = TenantSummary(movers_in=1, affected={email})
-        if old_tenant:
-            plan.tenants[old_tenant] = TenantSummary(movers_out=1, affected={email})
-    plan.managed_users = 1
-    plan.settings = {
-        "org_admins": sorted(a.lower() for a in config.org.org_admins),
-        "protected": sorted(p.lower() for p in config.org.protected),
-        "journal": config.org.journal,
-        "mass_revoke_threshold": 1.0,
-    }
-    return plan
+    return batches

@@ -7,8 +7,11 @@ it passes `confirm` (returns False to stop before anything is written) and progr
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import contextvars
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +22,7 @@ from tenantry.events import metrics
 from tenantry.events.runtime import EventSink, observe_desired
 from tenantry.execution.executor import ApplyResult, Context, Guard, PhaseProgress, Resolver, execute, plan_id
 from tenantry.execution.journal import Journal
+from tenantry.execution.runlock import Busy, holding, me
 from tenantry.genesys import GenesysClient
 from tenantry.genesys.snapshot import read_snapshot
 from tenantry.inputs.people import Person
@@ -26,6 +30,24 @@ from tenantry.planning.desired import build
 from tenantry.planning.moves import allowed_divisions, feed_contradiction, plan_move, verify
 from tenantry.planning.plan import Plan, diff, fingerprint
 from tenantry.planning.scope import restrict
+from tenantry.services.saved import Refused, load_saved, revoked_people, signed, vet
+
+__all__ = [
+    "Busy",
+    "Outcome",
+    "Refused",
+    "apply_plan",
+    "check_mass_revoke",
+    "guard_for",
+    "load_saved",
+    "move",
+    "plan_people",
+    "reconcile",
+    "resume_saved",
+    "run_lock",
+    "signed",
+    "vet_saved",
+]
 
 DEFAULT_JOURNAL = "sqlite:///tenantry.db"
 JOURNAL_KINDS = frozenset({"sqlite", "postgresql", "postgres", "postgresql+psycopg"})
@@ -33,10 +55,6 @@ DEFAULT_MASS_REVOKE_THRESHOLD = 0.10
 SECRETS_DIR = Path("tenantry-secrets")
 
 SnapshotReader = Callable[[GenesysClient], Awaitable[Snapshot]]
-
-
-class Refused(Exception):
-    """Nothing was done: the sentence says why."""
 
 
 @dataclass
@@ -52,26 +70,37 @@ class Outcome:
         return self.result is None or (self.result.ok and not self.wrong)
 
 
-def guard_for(plan: Plan, config: Config | None = None) -> Guard:
-    """Guard rails from tenants.yaml when it is given; a saved plan's own settings otherwise."""
-    if config is not None:
-        admins = {a.lower() for a in config.org.org_admins}
-        protected = {p.lower() for p in config.org.protected} | {
-            p.lower() for p in plan.settings.get("protected", ())
-        }
-        return Guard(frozenset(admins), frozenset(protected))
-    s = plan.settings
-    return Guard(frozenset(s.get("org_admins", ())), frozenset(s.get("protected", ())))
+def guard_for(plan: Plan, config: Config | None = None, snap: Snapshot | None = None) -> Guard:
+    """Guard rails from tenants.yaml and from the org (every OAuth client of tenantry's own pool),
+    never from the plan: a saved plan can be edited. Without tenants.yaml there are no rails to
+    apply a plan with, so that is refused."""
+    if config is None:
+        raise Refused(
+            f"{plan.source or 'this plan'}: tenants.yaml (-c) is required: the guard rails "
+            "(org_admins, protected, mass_revoke_threshold) come from it, never from a plan"
+        )
+    admins = {a.lower() for a in config.org.org_admins}
+    protected = {p.lower() for p in config.org.protected}
+    if snap is not None:
+        protected |= own_clients(snap)
+    return Guard(frozenset(admins), frozenset(protected))
+
+
+def own_clients(snap: Snapshot) -> set[str]:
+    """Ids and names of the OAuth clients tenantry runs as: always protected."""
+    ids = {i for i in (snap.self_client_id, *snap.pool_client_ids) if i}
+    names = {c.name for c in snap.oauth_clients.values() if c.id in ids}
+    return {x.lower() for x in ids | names}
 
 
 def mass_revoke_threshold(plan: Plan, config: Config | None = None) -> float:
-    if config is not None:
-        return config.org.mass_revoke_threshold
-    return float(plan.settings.get("mass_revoke_threshold", DEFAULT_MASS_REVOKE_THRESHOLD))
+    return config.org.mass_revoke_threshold if config is not None else DEFAULT_MASS_REVOKE_THRESHOLD
 
 
 def check_mass_revoke(plan: Plan, allow: bool, config: Config | None = None) -> None:
     threshold = mass_revoke_threshold(plan, config)
+    if plan.source:  # a saved plan's summary is not trusted: count from its batches
+        plan.revoked_users = max(plan.revoked_users, revoked_people(plan))
     if plan.revoke_share() > threshold and not allow:
         raise Refused(
             f"this plan removes access from {plan.revoked_users} of {plan.managed_users} managed users "
@@ -80,10 +109,71 @@ def check_mass_revoke(plan: Plan, allow: bool, config: Config | None = None) -> 
         )
 
 
+def vet_saved(
+    plan: Plan,
+    config: Config | None,
+    snap: Snapshot,
+    journal: Journal,
+    *,
+    people: list[Person] | None = None,
+    run_id: str | None = None,
+) -> None:
+    """Refuse a saved plan (naming its batches) unless every batch passes the rails from tenants.yaml
+    and the org, and is signed by this machine or produced by a fresh diff of `people`."""
+    fresh = None
+    if config is not None and people is not None and not plan.signature:
+        fresh = plan_people(config, people, snap, journal, feed="people")
+        plan.managed_users = fresh.managed_users
+    done = {b for b, st in journal.batch_statuses(run_id).items() if st == "done"} if run_id else set()
+    vet(plan, config, guard_for(plan, config, snap), fresh, done)
+
+
+# the orgs whose run lock the current task holds: nested calls (the CLI locks, then apply_plan)
+# are re-entrant; another task of the same process (two reconciles of a bridge) waits its turn
+_HOLDING: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar(
+    "tenantry_holding", default=frozenset()
+)
+_LOCAL: dict[tuple[int, str], asyncio.Lock] = {}  # per event loop: an asyncio.Lock belongs to one
+
+
+@contextlib.asynccontextmanager
+async def run_lock(
+    client: GenesysClient, journal: Journal, purpose: str = "apply", wait: float = 0.0
+) -> AsyncIterator[bool]:
+    """One run at a time per org and journal (issue 11 #9). Yields whether this call waited."""
+    org = client.target.api_base
+    if org in _HOLDING.get():
+        yield False
+        return
+    local = _LOCAL.setdefault((id(asyncio.get_running_loop()), org), asyncio.Lock())
+    waited = local.locked()
+    try:
+        await asyncio.wait_for(local.acquire(), timeout=wait if waited else None)
+    except TimeoutError:
+        raise Busy(f"another run of this process ({purpose})") from None
+    token = _HOLDING.set(_HOLDING.get() | {org})
+    try:
+        lock = journal.lock(org)
+        other = lock.try_acquire(me(purpose))
+        if other is None:
+            try:
+                yield waited
+            finally:
+                lock.release()
+            return
+        if wait <= 0:
+            raise Busy(other)
+        async with holding(lock, me(purpose), wait=wait):
+            yield True
+    finally:
+        _HOLDING.reset(token)
+        local.release()
+
+
 def journal_for(config: Config | None, override: str | None = None, plan: Plan | None = None) -> Journal:
-    """The journal; a malformed, unsupported or unreachable URL is an InputError naming where it came from."""
-    url = override or (config.org.journal if config else None)
-    url = url or (plan.settings.get("journal") if plan else None) or DEFAULT_JOURNAL
+    """--journal, else tenants.yaml's, else the default (never a saved plan's own setting). A
+    malformed, unsupported or unreachable URL is an InputError naming where it came from."""
+    url = override or (config.org.journal if config else None) or DEFAULT_JOURNAL
     where = (
         ("--journal", "")
         if override
@@ -118,12 +208,44 @@ def plan_people(
     only: Iterable[str] | None = None,
 ) -> Plan:
     """The plan from `snap` to what `config` and `people` say; with `only`, for those people alone."""
+    now = time.time()
+    since = journal.leaver_since()
+    for email in unclocked_leavers(people, snap, since):
+        journal.mark_leaver(email, since=now)  # seen inactive without a record: its clock starts now
+        since[email] = now
+    remembered = journal.managed()
+    journal.remember(managed_objects(config))
     desired = build(config, people, feed)
     observe_desired(desired)
-    plan = diff(config, desired, snap, leaver_since=journal.leaver_since(), now=time.time())
+    plan = diff(config, desired, snap, leaver_since=since, now=now, remembered=remembered)
     if only is not None:
         plan = restrict(plan, {e.lower() for e in only})
     return plan
+
+
+def managed_objects(config: Config) -> list[tuple[str, str, str]]:
+    """(kind, name, tenant) of everything tenants.yaml makes tenantry manage."""
+    out = []
+    for key, t in config.tenants.items():
+        out.append(("division", t.division, key))
+        out += [("group", t.group_name(g), key) for g in t.groups]
+        out += [("queue", q.name, key) for q in t.queues]
+        out += [("client", c.name, key) for c in t.oauth_clients]
+    return out
+
+
+def unclocked_leavers(people: list[Person], snap: Snapshot, since: dict[str, float]) -> list[str]:
+    """Leavers of the feed whose user is inactive but who have no retention record (a run killed
+    between deactivating and recording, or a journal lost): treated as leavers from now."""
+    users = snap.user_by_email()
+    return sorted(
+        p.email
+        for p in people
+        if not p.active
+        and p.email not in since
+        and (u := users.get(p.email)) is not None
+        and u.state == "inactive"
+    )
 
 
 async def execute_plan(
@@ -197,28 +319,36 @@ async def apply_plan(
     verify_movers: bool = True,
     progress: PhaseProgress | None = None,
     events: EventSink | None = None,
+    wait: float = 0.0,
 ) -> Outcome:
-    """Guard, confirm, execute, read movers back. Raises Refused before anything is written."""
+    """Guard, confirm, lock, execute, read movers back. Raises Refused (or Busy) before anything is
+    written. The guard rails come from `config` (required) and the org, never from the plan."""
     if plan.errors:
         raise InputError(plan.errors)
     if not plan.changes and run_id is None:
+        async with run_lock(client, journal, "apply", wait):
+            journal.mark_interrupted()  # a killed run that had finished its work still ends in history
         return Outcome(plan, ApplyResult(run_id="", done=0))
+    guard = guard_for(plan, config, snap)
     check_mass_revoke(plan, allow_mass_revoke, config)
     if confirm is not None and not confirm(plan):
         return Outcome(plan, None)
-    result = await execute_plan(
-        plan,
-        client,
-        snap,
-        journal,
-        guard_for(plan, config),
-        run_id=run_id,
-        concurrency=concurrency,
-        local_worker=local_worker,
-        progress=progress,
-        secrets_dir=config.secrets_dir if config else Path(plan.settings.get("secrets_dir", SECRETS_DIR)),
-        events=events,
-    )
+    async with run_lock(client, journal, "apply", wait) as waited:
+        if waited and plan.fingerprint and plan.fingerprint != fingerprint(await read_snapshot(client)):
+            raise Refused("the org changed while waiting for the other run; plan again")
+        result = await execute_plan(
+            plan,
+            client,
+            snap,
+            journal,
+            guard,
+            run_id=run_id,
+            concurrency=concurrency,
+            local_worker=local_worker,
+            progress=progress,
+            secrets_dir=config.secrets_dir if config else SECRETS_DIR,
+            events=events,
+        )
     result.client = client_counters(client)
     moved = moved_people(plan)
     wrong = await verify_moves(client, moved, config) if verify_movers and result.ok else []
@@ -268,9 +398,10 @@ async def move(
         return Outcome(plan, ApplyResult(run_id=""))
     if confirm is not None and not confirm(plan):
         return Outcome(plan, None)
-    guard = guard_for(plan, config)
+    guard = guard_for(plan, config, snap)
     ctx = Context(client, Resolver(client, snap), journal, guard, config.secrets_dir, events=events)
-    result = await execute(plan, ctx)
+    async with run_lock(client, journal, "move"):
+        result = await execute(plan, ctx)
     division = config.tenants[tenant].division
     wrong = await verify_moves(client, {email: division}, config) if result.ok else []
     return Outcome(plan, result, wrong)
@@ -293,9 +424,11 @@ async def reconcile(
     never revokes the rest of the org. Revoke-before-grant and the guard rails hold as for a full
     apply; movers are read back.
     """
-    snap = snap if snap is not None else await (reader or read_snapshot)(client)
-    plan = plan_people(config, people, snap, journal, feed=feed, only=emails)
-    return await apply_plan(plan, client, snap, journal, config=config, allow_mass_revoke=True)
+    async with run_lock(client, journal, "reconcile", wait=60.0) as waited:
+        if snap is None or waited:  # a snapshot from before the other run is stale
+            snap = await (reader or read_snapshot)(client)
+        plan = plan_people(config, people, snap, journal, feed=feed, only=emails)
+        return await apply_plan(plan, client, snap, journal, config=config, allow_mass_revoke=True)
 
 
 Verifier = Callable[[Plan, dict[str, str]], Awaitable[list[str]]]
