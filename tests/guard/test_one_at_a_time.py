@@ -65,8 +65,9 @@ def test_a_second_apply_is_refused_naming_the_holder_or_waits(
         )
         assert first.poll() is None, "the first apply ended before the second was tried"
         assert second.returncode == 1
-        assert "another tenantry run holds this org and journal" in second.stderr
-        assert f"pid {first.pid}" in second.stderr
+        said = json.loads(second.stdout)["error"]  # --json: the error is the one document on stdout
+        assert "another tenantry run holds this org and journal" in said
+        assert f"pid {first.pid}" in said
         waiting = spawn(emu, tmp_path, *apply_args(journal, "--wait", "300"))
         _out, err = first.communicate(timeout=300)
         assert first.returncode == 0, err[-2000:]

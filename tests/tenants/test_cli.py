@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -131,6 +132,23 @@ def test_move_command_revokes_first_and_verifies(cli, tenantry: Tenantry, emu: R
     assert sorted(n for n, g in org["groups"].items() if who in g["members"]) == ["Initech Bank Agents"]
 
 
+def _wait_for_run(db: Path, before: int, proc: subprocess.Popen, timeout: float = 60.0) -> None:
+    """Until the journal holds more runs than `before` (the apply has started writing)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        if db.exists():
+            with contextlib.suppress(Exception):
+                rows = (
+                    Journal(f"sqlite:///{db}")
+                    .engine.connect()
+                    .exec_driver_sql("select count(*) from tenantry_runs")
+                    .scalar()
+                )
+                if rows and rows > before:
+                    return
+        time.sleep(0.05)
+
+
 def test_kill_9_at_random_moments_then_resume_converges(
     emu: RunningEmulator, tenantry: Tenantry, tmp_path: Path
 ) -> None:
@@ -157,11 +175,15 @@ def test_kill_9_at_random_moments_then_resume_converges(
     env = os.environ | env_for(emu)
     rng = random.Random(9)
     kills = 0
-    for _ in range(3):
+    for started in range(3):
         proc = subprocess.Popen(
             cmd, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-        time.sleep(rng.uniform(0.6, 2.5))
+        _wait_for_run(
+            tmp_path / "killed.db", started, proc
+        )  # kill during the writes, however slow start-up is
+        started += 1
+        time.sleep(rng.uniform(0.05, 1.0))
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             kills += 1

@@ -69,7 +69,7 @@ def load_saved(path: Path) -> Plan:
     try:
         text = path.read_text()
     except OSError as exc:
-        raise InputError([Problem(str(path), None, "", f"cannot read: {exc.strerror}")]) from None
+        raise InputError([Problem(str(path), None, "", f"not a tenantry plan: cannot read it ({exc.strerror})")]) from None
     model = parse(text, str(path))
     plan = Plan.from_file(model)
     key = _key(create=False)
