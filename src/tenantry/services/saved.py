@@ -69,7 +69,8 @@ def load_saved(path: Path) -> Plan:
     try:
         text = path.read_text()
     except OSError as exc:
-        raise InputError([Problem(str(path), None, "", f"not a tenantry plan: cannot read it ({exc.strerror})")]) from None
+        why = f"not a tenantry plan: cannot read it ({exc.strerror})"
+        raise InputError([Problem(str(path), None, "", why)]) from None
     model = parse(text, str(path))
     plan = Plan.from_file(model)
     key = _key(create=False)
