@@ -158,14 +158,6 @@ def _apply(cfg: Path, feed: Path, journal: str) -> list[str]:
     )
 
 
-def users_by_email(emu: RunningEmulator):  # kept for tests that count users by email
-    from collections import Counter
-
-    return Counter(
-        u["email"].lower() for s in ("active", "inactive") for u in checks._all(emu, "/api/v2/users", state=s)
-    )
-
-
 def _writes(emu: RunningEmulator) -> int:
     calls = emu.stats()["calls"]
     return sum(

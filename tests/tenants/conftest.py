@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from bench.chaos import users_by_email
 
 from genesys_emulator import RunningEmulator
 from tenantry.config import tenants as config
@@ -78,7 +77,19 @@ class Tenantry:
         return plan, asyncio.run(go())
 
     def users_by_email(self) -> Counter:
-        return users_by_email(self.emu)
+        """How many users (active or inactive) hold each email: a duplicate shows as 2."""
+        h = {"Authorization": f"Bearer {self.emu.token()}"}
+        found: Counter = Counter()
+        for state in ("active", "inactive"):
+            page = 1
+            while True:
+                params = {"pageSize": 500, "pageNumber": page, "state": state}
+                r = self.emu.admin.get("/api/v2/users", params=params, headers=h).json()
+                found.update(u["email"].lower() for u in r.get("entities", []))
+                if page >= r.get("pageCount", 1):
+                    break
+                page += 1
+        return found
 
 
 @pytest.fixture(autouse=True)
