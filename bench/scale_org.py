@@ -33,7 +33,9 @@ def snapshot(users: int, tenants: int, grants: int = 4) -> Snapshot:
     for i in range(users):
         t = i % tenants
         uid = f"u{i}"
-        s.users[uid] = User(uid, f"User {i:06d}", f"user{i:06d}@scale.example", f"d{t}", title="Agent")
+        s.users[uid] = User(
+            uid, f"User {i:06d}", f"user{i:06d}@scale.example", f"d{t}", title="Agent", hr_id=f"H{i}"
+        )
         s.user_grants[uid] = frozenset(Grant(r, f"d{t}") for r in ROLES[:grants])
         members[t].add(uid)
     for t in range(tenants):
