@@ -99,6 +99,18 @@ def test_a_killed_workers_jobs_are_retried_and_the_run_finishes(
     assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-2000:]
 
 
+def _pending_jobs(pg_url: str) -> int:
+    """procrastinate jobs waiting or running; 0 before the queue's tables exist."""
+    try:
+        with psycopg.connect(pg_url) as conn:
+            row = conn.execute(
+                "SELECT count(*) FROM procrastinate_jobs WHERE status IN ('todo', 'doing')"
+            ).fetchone()
+    except psycopg.Error:
+        return 0
+    return int(row[0]) if row else 0
+
+
 def test_jobs_of_a_killed_apply_never_run_after_a_newer_plan(
     emu: RunningEmulator, tmp_path: Path, pg_url: str
 ) -> None:
@@ -116,7 +128,8 @@ def test_jobs_of_a_killed_apply_never_run_after_a_newer_plan(
         "--journal",
         pg_url,
     )
-    wait_until(lambda: written(emu) >= 20)
+    # mid-phase: some writes done and jobs still queued (not between two phases, when none are)
+    wait_until(lambda: written(emu) >= 20 and _pending_jobs(pg_url) > 0)
     killed.send_signal(signal.SIGKILL)
     killed.wait()
     killed_at = time.time()
