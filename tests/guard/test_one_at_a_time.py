@@ -50,7 +50,7 @@ def test_a_second_apply_is_refused_naming_the_holder_or_waits(
     emu: RunningEmulator, tmp_path: Path, kind: str, request: pytest.FixtureRequest
 ) -> None:
     journal = f"sqlite:///{tmp_path / 'j.db'}" if kind == "sqlite" else request.getfixturevalue("pg_url")
-    emu.set_rate_limit("60/1s")  # a few seconds of writes
+    emu.set_rate_limit("25/1s")  # many seconds of writes: the second apply starts well before the end
     emu.admin.delete("/_emulator/stats")
     first = spawn(emu, tmp_path, *apply_args(journal))
     try:
