@@ -55,6 +55,7 @@ def _mount() -> None:
     from tenantry.cli.doctor import doctor_command
     from tenantry.cli.explain import explain_command
     from tenantry.cli.import_org import import_command
+    from tenantry.cli.retire import retire_command
     from tenantry.cli.serve import serve_command
     from tenantry.cli.tenants_list import tenants_command
     from tenantry.cli.validate import validate_command
@@ -64,6 +65,7 @@ def _mount() -> None:
     app.command("apply")(apply_command)
     app.command("move")(move_command)
     app.command("reconcile")(reconcile_command)
+    app.command("retire")(retire_command)
     app.command("explain")(explain_command)
     app.command("tenants")(tenants_command)
     app.command("validate")(validate_command)

@@ -23,6 +23,7 @@ from tenantry.planning.batching import (
     chunks,
 )
 from tenantry.planning.desired import DesiredState, RoleGrant
+from tenantry.planning.dropped import recognise
 from tenantry.planning.identity import anchor
 from tenantry.planning.ops import Op
 from tenantry.planning.plan import Plan, TenantSummary
@@ -48,14 +49,18 @@ class Builder:
         self.identity: dict[str, tuple[str, dict[str, Any]]] = {}  # email -> (org's email, patch)
         anchor(self, desired)
         self.tenant_div = {name.lower(): key for name, key in desired.divisions.items()}
-        # objects tenantry made for a tenant that tenants.yaml no longer has: still managed
-        self.retired = set(config.org.retired_tenants)
-        self.orphans: dict[str, dict[str, str]] = defaultdict(dict)  # kind → name → old tenant
-        for kind, name, tenant in remembered:
-            if tenant not in config.tenants:
-                self.orphans[kind][name] = tenant
+        # objects tenantry made for a tenant that tenants.yaml no longer has: still managed,
+        # known from the journal or by tenantry's naming (planning.dropped)
+        dropped = recognise(config, desired, snap, list(remembered))
+        self.orphans, self.named = dropped.objects, dropped.by_naming
+        self.retired = {r.casefold() for r in config.org.retired_tenants}
         for name, tenant in self.orphans["division"].items():
             self.tenant_div.setdefault(name.lower(), tenant)
+            if name.casefold() in self.retired:  # a tenant may be retired by its division's name
+                self.retired.add(tenant.casefold())
+        self.by_group = {g.name: g for g in snap.groups.values()}
+        self.by_queue = {q.name: q for q in snap.queues.values()}
+        self.by_client = {c.name: c for c in snap.oauth_clients.values()}
         self.protected = protected_keys(config, snap)
         self.batches: dict[str, list[Batch]] = defaultdict(list)
         self.group_removals: dict[str, set[str]] = defaultdict(set)
@@ -117,6 +122,9 @@ class Builder:
         The platform's default role is never among them: it is never revoked."""
         have = self.names(self.snap.managed_user_grants(user_id))
         return {g for g in have if g[1].lower() in self.tenant_div} if tenant_only else have
+
+    def is_retired(self, tenant: str) -> bool:
+        return tenant.casefold() in self.retired
 
     def is_protected(self, *keys: str) -> bool:
         return any(k and k.lower() in self.protected for k in keys)

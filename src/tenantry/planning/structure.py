@@ -7,6 +7,7 @@ batches (or, for group memberships, the changes that `Builder.emit` batches late
 from __future__ import annotations
 
 from tenantry.domain.model import Group
+from tenantry.planning import retirement
 from tenantry.planning.builder import Builder
 from tenantry.planning.desired import DesiredGroup, RoleGrant
 from tenantry.planning.ops import Op
@@ -116,32 +117,5 @@ def sso(b: Builder) -> None:
 
 
 def orphans(b: Builder) -> None:
-    """Groups and queues tenantry made for a tenant that tenants.yaml no longer lists stay managed:
-    their members are taken away (nobody may keep a dropped tenant's access while moving to
-    another). Once the tenant is listed in org.retired_tenants, their grants and queue bindings go
-    too. Nothing is ever deleted."""
-    by_group = {g.name: g for g in b.snap.groups.values()}
-    by_queue = {q.name: q for q in b.snap.queues.values()}
-    dropped: set[str] = set()
-    for name, tenant in sorted(b.orphans["group"].items()):
-        g = by_group.get(name)
-        if g is None or name in b.desired.groups or b.is_protected(g.id, name):
-            continue
-        dropped.add(tenant)
-        b.group_removals[name] |= {b.email_of[m] for m in g.member_ids if m in b.email_of}
-        grants = sorted(b.names(b.snap.group_grants.get(g.id, frozenset())))
-        if tenant in b.retired and grants:
-            b.add("group-grants-revoke", Op.GROUP_GRANTS_REMOVE, name, [list(x) for x in grants], tenant)
-    for name, tenant in sorted(b.orphans["queue"].items()):
-        q = by_queue.get(name)
-        if q is None or name in b.desired.queues:
-            continue
-        dropped.add(tenant)
-        b.queue_removals[name] |= {b.email_of[m] for m in q.member_ids if m in b.email_of}
-        if tenant in b.retired and q.member_group_ids:
-            b.add("queues", Op.QUEUE_UPDATE, name, [{"groups": []}], tenant)
-    for tenant in sorted(dropped - b.retired):
-        b.plan.warnings.append(
-            f"tenant {tenant} is no longer in tenants.yaml: its groups and queues stay managed (members "
-            "removed) until it is listed in org.retired_tenants"
-        )
+    """Dropped and retired tenants' objects (planning.retirement): nothing is ever deleted."""
+    retirement.orphans(b)
