@@ -6,6 +6,7 @@ Over real HTTP against the emulator, through the command line as a script runs i
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 from collections.abc import Callable
@@ -16,6 +17,9 @@ from typer.testing import CliRunner
 
 from genesys_emulator import RunningEmulator
 from tenantry.cli.main import app
+from tenantry.genesys import Credentials, GenesysClient, resolve_target
+from tenantry.genesys.api import groups
+from tenantry.genesys.snapshot import read_snapshot
 
 from .conftest import EXAMPLE
 
@@ -64,7 +68,7 @@ def two_tenants(summary: dict) -> list[str]:
     reach: dict[str, set[str]] = {
         e: {g.split("@", 1)[1] for g in u["grants"]} for e, u in summary["users"].items()
     }
-    for name, g in summary["groups"].items():
+    for g in summary["groups"].values():
         for e in g["members"]:
             reach.setdefault(e, set()).update(x.split("@", 1)[1] for x in g["grants"])
     for q in summary["queues"].values():
@@ -74,6 +78,19 @@ def two_tenants(summary: dict) -> list[str]:
         for e in people:
             reach.setdefault(e, set()).add(q["division"])
     return sorted(e for e, divs in reach.items() if len(divs & TENANT_DIVISIONS) > 1 and e not in STAFF)
+
+
+def add_by_hand(emu: RunningEmulator, group: str, email: str) -> None:
+    """Someone puts a person into a group through the API, outside tenantry."""
+
+    async def go() -> None:
+        creds = [Credentials.of(emu.client_id, emu.client_secret)]
+        async with GenesysClient(resolve_target(emu.base_url), creds, rate_limit=100_000) as c:
+            snap = await read_snapshot(c)
+            gid = next(g.id for g in snap.groups.values() if g.name == group)
+            await groups.add_group_members(c, gid, [snap.user_by_email()[email].id])
+
+    asyncio.run(go())
 
 
 def document(r) -> dict:
@@ -87,22 +104,28 @@ def test_a_dropped_tenant_is_known_by_its_names_with_a_fresh_journal(
     assert cli("apply", "-c", str(full), "--people", str(DAY1), "--auto-approve").exit_code == 0
     movers = emu.summary()["groups"]["Initech Bank Agents"]["members"]
     assert len(movers) > 50
+    add_by_hand(emu, "Initech Bank Agents", "sam.qa@bpo.example")  # not in the feed: not tenantry's
     # another machine, another journal: it never saw initech's groups being made
     r = cli(
         "apply", "-c", str(dropped), "--people", str(feed), "--auto-approve", "--allow-mass-revoke", "--json",
         journal="fresh.db",
     )  # fmt: skip
     assert r.exit_code == 0, r.output
-    assert document(r)["verify"] == []
+    out = document(r)
+    assert out["verify"] == []
     after = emu.summary()
-    assert after["groups"]["Initech Bank Agents"]["members"] == []
+    # naming alone takes the feed's people out; someone tenantry does not manage is left, reported
+    assert after["groups"]["Initech Bank Agents"]["members"] == ["sam.qa@bpo.example"]
     assert after["groups"]["Initech Bank Supervisors"]["members"] == []
     assert set(movers) - stay <= set(after["groups"]["Acme Insurance Agents"]["members"])
     assert two_tenants(after) == []
     assert "Initech Bank" in after["divisions"]
     assert after["groups"]["Initech Bank Agents"]["grants"]  # only dropped: nothing else revoked
-    r = cli("plan", "-c", str(dropped), "--people", str(feed), "--detailed-exitcode", journal="third.db")
+    r = cli(
+        "plan", "-c", str(dropped), "--people", str(feed), "--detailed-exitcode", "-v", journal="third.db"
+    )
     assert r.exit_code == 0, r.output
+    assert "members tenantry does not manage left in place (sam.qa@bpo.example)" in " ".join(r.stdout.split())
 
 
 def test_retire_revokes_empties_the_division_and_keeps_it(cli, emu: RunningEmulator, tmp_path: Path) -> None:
@@ -170,3 +193,7 @@ def test_retire_refuses_a_listed_tenant_and_an_unknown_one(cli, emu: RunningEmul
     r = cli("retire", "hooli", "-c", str(dropped), "--apply", "--auto-approve")
     assert r.exit_code == 1 and "nothing to retire for 'hooli'" in r.stderr
     assert emu.summary() == before
+    both = tmp_path / "both.yaml"
+    both.write_text(full.read_text().replace("  protected:", "  retired_tenants: [initech]\n  protected:", 1))
+    r = cli("plan", "-c", str(both), "--people", str(DAY1))
+    assert r.exit_code == 1 and "org.retired_tenants.0" in r.stderr and "still listed" in r.stderr

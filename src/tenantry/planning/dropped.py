@@ -46,10 +46,11 @@ def recognise(
             out.objects[kind][name] = tenant
     home = snap.home_division_id
     taken = {n.casefold() for n in listed["division"]} | {config.org.home_division.casefold()}
-    candidates = sorted(
-        (d for d in snap.divisions.values() if d.id != home and d.name.casefold() not in taken),
-        key=lambda d: -len(d.name),
-    )
+    candidates = {
+        d.name.casefold(): d
+        for d in snap.divisions.values()
+        if d.id != home and d.name.casefold() not in taken
+    }
     owner = {n.casefold(): t for n, t in out.objects["division"].items()}
     for g in sorted(snap.groups.values(), key=lambda g: g.name):
         if g.name in listed["group"] or g.name in out.objects["group"]:
@@ -80,7 +81,13 @@ def _add(out: Dropped, kind: str, name: str, tenant: str) -> None:
     out.by_naming.add((kind, name))
 
 
-def _named_after(group: str, divisions: list[Division]) -> Division | None:
+def _named_after(group: str, divisions: dict[str, Division]) -> Division | None:
     """The division a group is named after ("<division> <key>"), the longest name first."""
-    low = group.casefold()
-    return next((d for d in divisions if low.startswith(d.name.casefold() + " ")), None)
+    words = group.casefold().split(" ")
+    return next((d for k in range(len(words) - 1, 0, -1) if (d := divisions.get(" ".join(words[:k])))), None)
+
+
+def still_listed(config: Config, tenant: str) -> str | None:
+    """The key of a tenant tenants.yaml still lists, by key or by its division's name."""
+    low = tenant.casefold()
+    return next((k for k, t in config.tenants.items() if low in (k.casefold(), t.division.casefold())), None)

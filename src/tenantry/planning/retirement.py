@@ -10,6 +10,7 @@ from tenantry.config.tenants import Config
 from tenantry.domain.model import Snapshot
 from tenantry.planning.builder import Builder
 from tenantry.planning.desired import RoleGrant, build
+from tenantry.planning.dropped import still_listed
 from tenantry.planning.ops import Op
 from tenantry.planning.plan import Plan, fingerprint
 
@@ -17,6 +18,14 @@ from tenantry.planning.plan import Plan, fingerprint
 def orphans(b: Builder, only: str | None = None) -> None:
     """Take a dropped tenant's access away from people; once retired, revoke everything it holds.
     With `only`, that tenant alone (`tenantry retire`)."""
+    for i, name in enumerate(b.config.org.retired_tenants):
+        if (key := still_listed(b.config, name)) is not None:
+            b.plan.errors.append(
+                b.config.problem(
+                    f"org.retired_tenants.{i}",
+                    f"{name!r} is retired but tenant {key} is still listed under tenants:; keep one",
+                )
+            )
     touched: set[str] = set()
     for kind, step in (("group", _group), ("queue", _queue), ("client", _client), ("division", _division)):
         for name, tenant in sorted(b.orphans[kind].items()):

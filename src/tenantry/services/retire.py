@@ -16,7 +16,7 @@ from tenantry.events.runtime import EventSink
 from tenantry.execution.journal import Journal
 from tenantry.genesys import GenesysClient
 from tenantry.planning.desired import build
-from tenantry.planning.dropped import Dropped, recognise
+from tenantry.planning.dropped import Dropped, recognise, still_listed
 from tenantry.planning.plan import Plan
 from tenantry.planning.retirement import retirement
 from tenantry.services.tenants import Outcome, apply_plan
@@ -26,12 +26,6 @@ def as_retired(config: Config, tenant: str) -> Config:
     """tenants.yaml as it reads once `tenant` is listed in org.retired_tenants."""
     names = [*config.org.retired_tenants, tenant]
     return config.model_copy(update={"org": config.org.model_copy(update={"retired_tenants": names})})
-
-
-def still_listed(config: Config, tenant: str) -> str | None:
-    """The key of a tenant tenants.yaml still lists, by key or by its division's name."""
-    low = tenant.casefold()
-    return next((k for k, t in config.tenants.items() if low in (k.casefold(), t.division.casefold())), None)
 
 
 def known_as(dropped: Dropped, tenant: str) -> str | None:
