@@ -70,6 +70,8 @@ def plan_retirement(
         )
     retired = as_retired(config, key)
     plan = retirement(retired, snap, key, remembered)
+    if plan.errors:
+        raise InputError(plan.errors)
     if key.casefold() not in {t.casefold() for t in config.org.retired_tenants}:
         plan.notes.append(
             f"add {key} to org.retired_tenants in {config.where('org')[0]} so later plans agree "
