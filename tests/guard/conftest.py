@@ -6,11 +6,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import psycopg
 import pytest
 from typer.testing import CliRunner
 
@@ -23,7 +21,6 @@ from tenants.conftest import EXAMPLE, Tenantry, writes
 __all__ = ["EXAMPLE", "TENANTS", "Tenantry", "env_for", "writes"]
 
 TENANTS, DAY1, DAY2 = EXAMPLE / "tenants.yaml", EXAMPLE / "people.csv", EXAMPLE / "people-day2.csv"
-SERVER = "postgresql://postgres@127.0.0.1:5432"
 
 
 def env_for(emu: RunningEmulator, client: tuple[str, str] | None = None) -> dict[str, str]:
@@ -77,19 +74,3 @@ def spawn(
         stderr=subprocess.PIPE,
         text=True,
     )
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A database of its own on the machine's PostgreSQL, dropped afterwards."""
-    name = f"tenantry_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = psycopg.connect(f"{SERVER}/test", autocommit=True)
-    except psycopg.OperationalError as exc:
-        pytest.fail(f"PostgreSQL at 127.0.0.1:5432 is not reachable: {exc}")
-    admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{SERVER}/{name}"
-    finally:
-        admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        admin.close()
