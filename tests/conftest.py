@@ -4,6 +4,7 @@ a PostgreSQL database of its own for each test that asks for one."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import psycopg
@@ -32,6 +33,14 @@ def _clean_example_folder() -> Iterator[None]:
     clean()
     yield
     clean()
+
+
+@pytest.fixture(autouse=True)
+def plan_key(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Saved plans are signed with a key of the test's own, never the user's."""
+    path = tmp_path_factory.mktemp("key") / "plan.key"
+    monkeypatch.setenv("TENANTRY_PLAN_KEY", str(path))
+    return path
 
 
 @pytest.fixture(scope="session")

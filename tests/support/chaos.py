@@ -20,7 +20,6 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -33,6 +32,7 @@ from sqlalchemy import create_engine, text
 from genesys_emulator import RunningEmulator, running_emulator
 from support import chaos_checks as checks
 from support.chaos_org import STAFF, tenant_divisions, write_org
+from support.cli import apply_args, env_for, tenantry_cmd, writes
 from support.pg import fresh_database
 from tenantry.execution.journal import normalize_url
 
@@ -137,41 +137,15 @@ def comparable(summary: dict) -> dict:
 
 
 def _env(emu: RunningEmulator, client: tuple[str, str] | None = None) -> dict[str, str]:
-    cid, secret = client or (emu.client_id, emu.client_secret)
-    return os.environ | {
-        "GENESYSCLOUD_OAUTHCLIENT_ID": cid,
-        "GENESYSCLOUD_OAUTHCLIENT_SECRET": secret,
-        "GENESYSCLOUD_API_REGION": emu.base_url,
-    }
-
-
-def _cli(*args: str) -> list[str]:
-    return [sys.executable, "-m", "tenantry.cli.main", *args]
+    return os.environ | env_for(emu, client)
 
 
 def _apply(cfg: Path, feed: Path, journal: str) -> list[str]:
-    return _cli(
-        "apply",
-        "-c",
-        str(cfg),
-        "--people",
-        str(feed),
-        "--auto-approve",
-        "--allow-mass-revoke",
-        "--journal",
-        journal,
-        "--json",
-    )
+    return tenantry_cmd(*apply_args(journal, "--allow-mass-revoke", feed=feed, config=cfg))
 
 
 def _writes(emu: RunningEmulator) -> int:
-    calls = emu.stats()["calls"]
-    return sum(
-        n
-        for k, by in calls.items()
-        if not k.startswith("GET") and "oauth/token" not in k and "_emulator" not in k
-        for n in by.values()
-    )
+    return writes(emu.stats())
 
 
 class Journal:
@@ -224,7 +198,9 @@ class Driver:
     def start_worker(self) -> None:
         if self.worker_client is not None:
             self.worker = subprocess.Popen(
-                _cli("worker", "--journal", self.url, "--name", f"w{self.result.runs}", "--concurrency", "4"),
+                tenantry_cmd(
+                    "worker", "--journal", self.url, "--name", f"w{self.result.runs}", "--concurrency", "4"
+                ),
                 env=_env(self.emu, self.worker_client),
                 cwd=self.tmp,
                 stdout=subprocess.DEVNULL,
