@@ -1,13 +1,17 @@
-"""Shared fixtures: one emulator for the session, reset to its seed before each test that uses it."""
+"""Shared fixtures: one emulator for the session, reset to its seed before each test that uses it;
+a PostgreSQL database of its own for each test that asks for one."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 
 from genesys_emulator import RunningEmulator, running_emulator
+from support.pg import fresh_database
 
 EXAMPLE_STATE = ("tenantry.db", "tenantry-secrets")  # what a run writes next to examples/bpo/tenants.yaml
 
@@ -29,6 +33,14 @@ def _clean_example_folder() -> Iterator[None]:
     clean()
     yield
     clean()
+
+
+@pytest.fixture(autouse=True)
+def plan_key(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Saved plans are signed with a key of the test's own, never the user's."""
+    path = tmp_path_factory.mktemp("key") / "plan.key"
+    monkeypatch.setenv("TENANTRY_PLAN_KEY", str(path))
+    return path
 
 
 @pytest.fixture(scope="session")
@@ -53,3 +65,13 @@ def api(emu: RunningEmulator) -> Iterator[httpx.Client]:
     headers = {"Authorization": f"Bearer {emu.token()}"}
     with httpx.Client(base_url=emu.base_url, headers=headers, timeout=30) as c:
         yield c
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh database on the machine's PostgreSQL, dropped afterwards (tests/support/pg.py)."""
+    try:
+        with fresh_database() as url:
+            yield url
+    except psycopg.OperationalError as exc:  # the machine promises this server: say so loudly if absent
+        pytest.fail(f"PostgreSQL at 127.0.0.1:5432 is not reachable: {exc}")

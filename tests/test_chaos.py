@@ -4,7 +4,7 @@ access and a journal that tells the truth."""
 
 from __future__ import annotations
 
-from bench.chaos import run_chaos
+from support.chaos import run_chaos
 
 CI = "writes:8,phase:people;phase:revoke;phase:grant"  # after N writes, and inside phases of each day
 

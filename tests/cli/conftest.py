@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,10 +12,12 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from genesys_emulator import RunningEmulator
+from support import cli as support_cli
+from support.cli import DAY1, DAY2, EXAMPLE, TENANTS, writes
 from tenantry.cli.main import app
 
-EXAMPLE = Path(__file__).parents[2] / "examples" / "bpo"
-TENANTS, DAY1, DAY2 = EXAMPLE / "tenants.yaml", EXAMPLE / "people.csv", EXAMPLE / "people-day2.csv"
+__all__ = ["DAY1", "DAY2", "EXAMPLE", "TENANTS", "writes"]
+
 NO_CREDENTIALS = {
     "GENESYSCLOUD_OAUTHCLIENT_ID": None,
     "GENESYSCLOUD_OAUTHCLIENT_SECRET": None,
@@ -27,22 +28,8 @@ NO_CREDENTIALS = {
 
 
 def env_for(emu: RunningEmulator) -> dict[str, str]:
-    return {
-        "GENESYSCLOUD_OAUTHCLIENT_ID": emu.client_id,
-        "GENESYSCLOUD_OAUTHCLIENT_SECRET": emu.client_secret,
-        "GENESYSCLOUD_API_REGION": emu.base_url,
-        "TENANTRY_GENESYS_CONFIG": "/nonexistent/genesys.toml",
-    }
-
-
-def writes(stats: dict) -> int:
-    """API write calls (the token endpoint aside) in an emulator stats answer."""
-    return sum(
-        n
-        for key, by in stats["calls"].items()
-        for n in by.values()
-        if not key.startswith("GET") and "/oauth/token" not in key and "/_emulator" not in key
-    )
+    """The emulator's credentials, and no profiles file of the user's."""
+    return support_cli.env_for(emu) | {"TENANTRY_GENESYS_CONFIG": "/nonexistent/genesys.toml"}
 
 
 Run = Callable[..., Result]
@@ -89,7 +76,7 @@ def subprocess_run(
     base = {k: v for k, v in os.environ.items() if not k.startswith("GENESYSCLOUD_")}
     full = base | {"COLUMNS": str(columns)} | (env_for(emu) if emu else {}) | (env or {})
     return subprocess.run(
-        [sys.executable, "-m", "tenantry.cli.main", *args],
+        support_cli.tenantry_cmd(*args),
         env={k: v for k, v in full.items() if v is not None},
         cwd=cwd,
         capture_output=True,

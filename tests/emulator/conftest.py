@@ -5,11 +5,15 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 
 from genesys_emulator import RunningEmulator
+
+if TYPE_CHECKING:
+    import PureCloudPlatformClientV2 as gc
 
 ACME = "Acme Insurance"
 GLOBEX = "Globex Telecom"
@@ -132,3 +136,14 @@ def tenant(emu: RunningEmulator, api: httpx.Client) -> Iterator[httpx.Client]:
         base_url=emu.base_url, headers={"Authorization": f"Bearer {t.json()['access_token']}"}, timeout=30
     ) as c:
         yield c
+
+
+@pytest.fixture
+def sdk(emu: RunningEmulator) -> gc.ApiClient:
+    """The official Python SDK holding a token of the emulator's admin client."""
+    import PureCloudPlatformClientV2 as gc
+
+    client = gc.api_client.ApiClient(host=emu.base_url)
+    client.get_client_credentials_token(emu.client_id, emu.client_secret)
+    assert client.access_token
+    return client

@@ -6,6 +6,8 @@ from typing import Any
 
 import httpx
 
+MISMATCH = "does not match the current version"  # the platform's 400 for a stale version
+
 
 def mk(cls: type, **fields: Any) -> Any:
     obj = cls()

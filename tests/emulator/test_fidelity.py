@@ -13,18 +13,8 @@ from PureCloudPlatformClientV2.rest import ApiException
 
 from genesys_emulator import RunningEmulator
 
-from .fidelity_helpers import bulk, mk, new_group, new_user, search_ids, subject_rows, user_ids
-
-ACME = "Acme Insurance"
-GLOBEX = "Globex Telecom"
-MISMATCH = "does not match the current version"
-
-
-@pytest.fixture
-def sdk(emu: RunningEmulator) -> gc.ApiClient:
-    client = gc.api_client.ApiClient(host=emu.base_url)
-    client.get_client_credentials_token(emu.client_id, emu.client_secret)
-    return client
+from .conftest import ACME
+from .fidelity_helpers import MISMATCH, bulk, mk, new_group, new_user, search_ids, subject_rows, user_ids
 
 
 # ---- 1. version conflicts in the 400 form --------------------------------------------------------

@@ -13,18 +13,8 @@ from PureCloudPlatformClientV2.rest import ApiException
 
 from genesys_emulator import RunningEmulator
 
+from .conftest import ACME, GLOBEX
 from .fidelity_helpers import bulk, mk, new_group, new_user, subject_rows
-
-ACME = "Acme Insurance"
-GLOBEX = "Globex Telecom"
-MISMATCH = "does not match the current version"
-
-
-@pytest.fixture
-def sdk(emu: RunningEmulator) -> gc.ApiClient:
-    client = gc.api_client.ApiClient(host=emu.base_url)
-    client.get_client_credentials_token(emu.client_id, emu.client_secret)
-    return client
 
 
 # ---- 6, 10. OAuth clients: inactive before delete, no escalation, 404 for unknown refs -----------

@@ -27,14 +27,6 @@ def intact(model: Any) -> Any:
     return model
 
 
-@pytest.fixture
-def sdk(emu: RunningEmulator) -> gc.ApiClient:
-    client = gc.api_client.ApiClient(host=emu.base_url)
-    client.get_client_credentials_token(emu.client_id, emu.client_secret)
-    assert client.access_token
-    return client
-
-
 def test_token_through_the_sdk_is_a_working_bearer_token(sdk: gc.ApiClient) -> None:
     home = gc.AuthorizationApi(sdk).get_authorization_divisions_home()
     assert home.name == "Home"

@@ -7,11 +7,8 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from typer.testing import CliRunner
@@ -256,21 +253,6 @@ def test_no_secret_in_any_event_delivery_log_or_metric(
         leaked = [s[:6] + "…" for s in secrets if s in text]
         assert not leaked, f"{where} holds secrets {leaked}"
         assert "password" not in text.lower(), where
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    name = f"tenantry_evd_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", autocommit=True)
-    except psycopg.OperationalError as exc:
-        pytest.fail(f"PostgreSQL at 127.0.0.1:5432 is not reachable: {exc}")
-    admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    finally:
-        admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        admin.close()
 
 
 def test_a_distributed_run_emits_from_the_journal(

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 from typer.testing import CliRunner
 
@@ -18,8 +15,6 @@ from tenantry.events.store import EventStore
 from tenantry.events.webhooks import Backoff, Dispatcher, Subscriber
 
 from .conftest import SECRET, Receiver
-
-PG = "postgresql://postgres@127.0.0.1:5432"
 
 
 def joiners(n: int) -> list[dict]:
@@ -38,21 +33,10 @@ def dispatcher(store: EventStore, receiver: Receiver, **kw) -> Dispatcher:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'journal.db'}"
-        return
-    name = f"tenantry_ev_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = psycopg.connect(f"{PG}/test", autocommit=True)
-    except psycopg.OperationalError as exc:
-        pytest.fail(f"PostgreSQL at 127.0.0.1:5432 is not reachable: {exc}")
-    admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{PG}/{name}"
-    finally:
-        admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        admin.close()
+        return f"sqlite:///{tmp_path / 'journal.db'}"
+    return str(request.getfixturevalue("pg_url"))
 
 
 def test_signed_deliveries_arrive_once_each(receiver: Receiver, store_url: str) -> None:

@@ -3,43 +3,20 @@ the machine's PostgreSQL, and a plan-signing key of the test's own."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import psycopg
 import pytest
 from typer.testing import CliRunner
 
 from genesys_emulator import RunningEmulator
+from support.cli import DAY1, DAY2, EXAMPLE, TENANTS, env_for, spawn, writes
 from tenantry.cli.main import app
 from tenantry.config import tenants as config
 from tenantry.execution.journal import Journal
-from tenants.conftest import EXAMPLE, Tenantry, writes
+from tenants.conftest import Tenantry
 
-__all__ = ["EXAMPLE", "TENANTS", "Tenantry", "env_for", "writes"]
-
-TENANTS, DAY1, DAY2 = EXAMPLE / "tenants.yaml", EXAMPLE / "people.csv", EXAMPLE / "people-day2.csv"
-SERVER = "postgresql://postgres@127.0.0.1:5432"
-
-
-def env_for(emu: RunningEmulator, client: tuple[str, str] | None = None) -> dict[str, str]:
-    cid, secret = client or (emu.client_id, emu.client_secret)
-    return {
-        "GENESYSCLOUD_OAUTHCLIENT_ID": cid,
-        "GENESYSCLOUD_OAUTHCLIENT_SECRET": secret,
-        "GENESYSCLOUD_API_REGION": emu.base_url,
-    }
-
-
-@pytest.fixture(autouse=True)
-def plan_key(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path_factory.mktemp("key") / "plan.key"
-    monkeypatch.setenv("TENANTRY_PLAN_KEY", str(path))
-    return path
+__all__ = ["DAY1", "DAY2", "EXAMPLE", "TENANTS", "Tenantry", "env_for", "spawn", "writes"]
 
 
 @pytest.fixture
@@ -63,33 +40,3 @@ def cli(emu: RunningEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, j
         return runner.invoke(app, [*args, *extra], env=env_for(emu), catch_exceptions=False)
 
     return run
-
-
-def spawn(
-    emu: RunningEmulator, cwd: Path, *args: str, client: tuple[str, str] | None = None
-) -> subprocess.Popen:
-    """`tenantry …` as a separate process (what kill -9 and races need)."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "tenantry.cli.main", *args],
-        env=os.environ | env_for(emu, client),
-        cwd=cwd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A database of its own on the machine's PostgreSQL, dropped afterwards."""
-    name = f"tenantry_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = psycopg.connect(f"{SERVER}/test", autocommit=True)
-    except psycopg.OperationalError as exc:
-        pytest.fail(f"PostgreSQL at 127.0.0.1:5432 is not reachable: {exc}")
-    admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{SERVER}/{name}"
-    finally:
-        admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        admin.close()

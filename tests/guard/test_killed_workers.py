@@ -6,6 +6,7 @@ stopped, so the run still finishes; and the jobs of a superseded run never run t
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import time
@@ -14,23 +15,12 @@ from pathlib import Path
 import psycopg
 
 from genesys_emulator import RunningEmulator
+from support.cli import DAY1, DAY2, TENANTS, apply_args, env_for, spawn, tenantry_cmd, wait_until, writes
 from tenantry.execution.journal import Journal
-
-from .conftest import DAY1, DAY2, TENANTS, spawn
 
 
 def written(emu: RunningEmulator) -> int:
-    calls = emu.stats()["calls"]
-    return sum(
-        n for k, by in calls.items() if not k.startswith("GET") and "oauth" not in k for n in by.values()
-    )
-
-
-def wait_until(cond, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.1)
+    return writes(emu.stats())
 
 
 def test_a_killed_workers_jobs_are_retried_and_the_run_finishes(
@@ -41,20 +31,7 @@ def test_a_killed_workers_jobs_are_retried_and_the_run_finishes(
     w1 = spawn(
         emu, tmp_path, "worker", "--journal", pg_url, "--name", "w1", client=emu.new_admin_client("w1")
     )
-    coordinator = spawn(
-        emu,
-        tmp_path,
-        "apply",
-        "-c",
-        str(TENANTS),
-        "--people",
-        str(DAY1),
-        "--auto-approve",
-        "--journal",
-        pg_url,
-        "--no-local-worker",
-        "--json",
-    )
+    coordinator = spawn(emu, tmp_path, *apply_args(pg_url, "--no-local-worker"))
     w2 = None
     try:
         wait_until(lambda: written(emu) >= 20)
@@ -79,18 +56,10 @@ def test_a_killed_workers_jobs_are_retried_and_the_run_finishes(
     assert {r[1] for r in rows} == {"w1", "w2"}
     emu.set_rate_limit("100000/60s")
     again = subprocess.run(
-        [
-            *spawn_args(),
-            "plan",
-            "-c",
-            str(TENANTS),
-            "--people",
-            str(DAY1),
-            "--journal",
-            pg_url,
-            "--detailed-exitcode",
-        ],
-        env=_env(emu),
+        tenantry_cmd(
+            "plan", "-c", str(TENANTS), "--people", str(DAY1), "--journal", pg_url, "--detailed-exitcode"
+        ),
+        env=os.environ | env_for(emu),
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -116,18 +85,7 @@ def test_jobs_of_a_killed_apply_never_run_after_a_newer_plan(
 ) -> None:
     emu.set_rate_limit("60/1s")
     emu.admin.delete("/_emulator/stats")
-    killed = spawn(
-        emu,
-        tmp_path,
-        "apply",
-        "-c",
-        str(TENANTS),
-        "--people",
-        str(DAY1),
-        "--auto-approve",
-        "--journal",
-        pg_url,
-    )
+    killed = spawn(emu, tmp_path, *apply_args(pg_url))
     # mid-phase: some writes done and jobs still queued (not between two phases, when none are)
     wait_until(lambda: written(emu) >= 20 and _pending_jobs(pg_url) > 0)
     killed.send_signal(signal.SIGKILL)
@@ -139,20 +97,7 @@ def test_jobs_of_a_killed_apply_never_run_after_a_newer_plan(
         )
         old_run = conn.execute("SELECT id FROM tenantry_runs").fetchone()[0]
     assert left.get("doing", 0) + left.get("todo", 0) > 0, left  # the kill left jobs behind
-    newer = spawn(
-        emu,
-        tmp_path,
-        "apply",
-        "-c",
-        str(TENANTS),
-        "--people",
-        str(DAY2),
-        "--auto-approve",
-        "--journal",
-        pg_url,
-        "--allow-mass-revoke",
-        "--json",
-    )
+    newer = spawn(emu, tmp_path, *apply_args(pg_url, "--allow-mass-revoke", feed=DAY2))
     start = time.monotonic()
     _out, err = newer.communicate(timeout=200)
     assert newer.returncode == 0, err[-2000:]
@@ -167,20 +112,6 @@ def test_jobs_of_a_killed_apply_never_run_after_a_newer_plan(
         ).fetchone()
     assert late == []  # no batch of the superseded run ran after the newer plan took over
     assert stuck[0] == 0
-
-
-def spawn_args() -> list[str]:
-    import sys
-
-    return [sys.executable, "-m", "tenantry.cli.main"]
-
-
-def _env(emu: RunningEmulator) -> dict[str, str]:
-    import os
-
-    from .conftest import env_for
-
-    return os.environ | env_for(emu)
 
 
 def test_no_batch_finished_says_what_is_wrong(tenantry, pg_url: str) -> None:

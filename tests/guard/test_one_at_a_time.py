@@ -7,6 +7,7 @@ afresh; processes opening a fresh journal at once never race to "table already e
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -15,23 +16,7 @@ from pathlib import Path
 import pytest
 
 from genesys_emulator import RunningEmulator
-
-from .conftest import DAY1, TENANTS, spawn
-
-
-def apply_args(journal: str, *extra: str) -> list[str]:
-    return [
-        "apply",
-        "-c",
-        str(TENANTS),
-        "--people",
-        str(DAY1),
-        "--auto-approve",
-        "--journal",
-        journal,
-        "--json",
-        *extra,
-    ]
+from support.cli import apply_args, env_for, spawn, tenantry_cmd
 
 
 def wait_for_writes(emu: RunningEmulator, proc: subprocess.Popen, at_least: int = 5) -> None:
@@ -56,8 +41,8 @@ def test_a_second_apply_is_refused_naming_the_holder_or_waits(
     try:
         wait_for_writes(emu, first)
         second = subprocess.run(
-            [sys.executable, "-m", "tenantry.cli.main", *apply_args(journal)],
-            env=first.args and _env(emu),
+            tenantry_cmd(*apply_args(journal)),
+            env=first.args and os.environ | env_for(emu),
             cwd=tmp_path,
             capture_output=True,
             text=True,
@@ -78,14 +63,6 @@ def test_a_second_apply_is_refused_naming_the_holder_or_waits(
         for p in (first,):
             if p.poll() is None:
                 p.kill()
-
-
-def _env(emu: RunningEmulator) -> dict[str, str]:
-    import os
-
-    from .conftest import env_for
-
-    return os.environ | env_for(emu)
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from genesys_emulator import RunningEmulator
+from support.cli import EXAMPLE, writes
 from tenantry.config import tenants as config
 from tenantry.execution.executor import ApplyResult, Context, Guard, Resolver, execute
 from tenantry.execution.journal import Journal
@@ -20,17 +21,7 @@ from tenantry.inputs import people
 from tenantry.planning.desired import build
 from tenantry.planning.plan import Plan, diff
 
-EXAMPLE = Path(__file__).parents[2] / "examples" / "bpo"
-
-
-def writes(stats: dict) -> int:
-    """API write calls (the token endpoint aside) in an emulator stats answer."""
-    return sum(
-        n
-        for key, by in stats["calls"].items()
-        for n in by.values()
-        if not key.startswith("GET") and "/oauth/token" not in key and "/_emulator" not in key
-    )
+__all__ = ["EXAMPLE", "Tenantry", "writes"]
 
 
 @dataclass
@@ -90,14 +81,6 @@ class Tenantry:
                     break
                 page += 1
         return found
-
-
-@pytest.fixture(autouse=True)
-def plan_key(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Saved plans are signed with a key of the test's own, never the user's."""
-    path = tmp_path_factory.mktemp("key") / "plan.key"
-    monkeypatch.setenv("TENANTRY_PLAN_KEY", str(path))
-    return path
 
 
 @pytest.fixture

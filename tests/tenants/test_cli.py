@@ -8,7 +8,6 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -16,20 +15,13 @@ import pytest
 from typer.testing import CliRunner
 
 from genesys_emulator import RunningEmulator
+from support.cli import apply_args, env_for, tenantry_cmd
 from tenantry.cli.main import app
 from tenantry.execution.journal import Journal
 
 from .conftest import EXAMPLE, Tenantry, writes
 
 TENANTS, DAY1, DAY2 = EXAMPLE / "tenants.yaml", EXAMPLE / "people.csv", EXAMPLE / "people-day2.csv"
-
-
-def env_for(emu: RunningEmulator) -> dict[str, str]:
-    return {
-        "GENESYSCLOUD_OAUTHCLIENT_ID": emu.client_id,
-        "GENESYSCLOUD_OAUTHCLIENT_SECRET": emu.client_secret,
-        "GENESYSCLOUD_API_REGION": emu.base_url,
-    }
 
 
 @pytest.fixture
@@ -158,20 +150,7 @@ def test_kill_9_at_random_moments_then_resume_converges(
     emu.reset("demo")
     emu.set_rate_limit("120/1s")  # about three seconds of work, so the kills land mid-run
     journal = f"sqlite:///{tmp_path / 'killed.db'}"
-    cmd = [
-        sys.executable,
-        "-m",
-        "tenantry.cli.main",
-        "apply",
-        "-c",
-        str(TENANTS),
-        "--people",
-        str(DAY1),
-        "--auto-approve",
-        "--journal",
-        journal,
-        "--json",
-    ]
+    cmd = tenantry_cmd(*apply_args(journal, feed=DAY1, config=TENANTS))
     env = os.environ | env_for(emu)
     rng = random.Random(9)
     kills = 0

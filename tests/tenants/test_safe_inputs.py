@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from genesys_emulator import RunningEmulator
+from support.cli import env_for
 from tenantry.cli.main import app
 
 from .certs import make_cert, metadata, pem
@@ -22,14 +23,6 @@ from .conftest import EXAMPLE, Tenantry, writes
 
 DAY1 = EXAMPLE / "people.csv"
 KAI = "kai.santos.3@bpo.example"  # E00003, an ACME agent on line 4 of people.csv
-
-
-def env_for(emu: RunningEmulator) -> dict[str, str]:
-    return {
-        "GENESYSCLOUD_OAUTHCLIENT_ID": emu.client_id,
-        "GENESYSCLOUD_OAUTHCLIENT_SECRET": emu.client_secret,
-        "GENESYSCLOUD_API_REGION": emu.base_url,
-    }
 
 
 @pytest.fixture

@@ -11,12 +11,9 @@ import itertools
 import os
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
-import pytest
 
 from genesys_emulator import RunningEmulator
 from tenantry.execution.distributed import execute_distributed
@@ -25,24 +22,6 @@ from tenantry.execution.journal import Journal
 from tenantry.planning.plan import PHASES
 
 from .conftest import EXAMPLE, Tenantry
-
-SERVER = "postgresql://postgres@127.0.0.1:5432"
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A database of its own on the machine's PostgreSQL, dropped afterwards."""
-    name = f"tenantry_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = psycopg.connect(f"{SERVER}/test", autocommit=True)
-    except psycopg.OperationalError as exc:  # the machine promises this server; say so loudly if absent
-        pytest.fail(f"PostgreSQL at 127.0.0.1:5432 is not reachable: {exc}")
-    admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{SERVER}/{name}"
-    finally:
-        admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        admin.close()
 
 
 def test_two_workers_run_every_batch_exactly_once(

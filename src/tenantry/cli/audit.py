@@ -21,8 +21,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from tenantry.audit.engine import AuditResult, audit
-from tenantry.cli.common import Io, WideOpt
-from tenantry.cli.events import LogFormatOpt, MetricsFileOpt, observed
+from tenantry.cli.common import Io, LogFormatOpt, MetricsFileOpt, ProfileOpt, TargetOpt, WideOpt
+from tenantry.cli.events import observed
 from tenantry.cli.render_audit import print_audit
 from tenantry.config import tenants as config_mod
 from tenantry.domain.model import Snapshot
@@ -135,8 +135,8 @@ def audit_command(
         str | None,
         typer.Option("--tenant", help="A report for one tenant (key): no other tenant's people or names."),
     ] = None,
-    profile: Annotated[str | None, typer.Option("--profile", "-p", help="Named Genesys profile.")] = None,
-    target: Annotated[str | None, typer.Option("--target", help="Region, domain or base URL.")] = None,
+    profile: ProfileOpt = None,
+    target: TargetOpt = None,
     wide: WideOpt = False,
     metrics_file: MetricsFileOpt = None,
     log_format: LogFormatOpt = None,

@@ -25,7 +25,12 @@ PeopleOpt = Annotated[
     Path | None, typer.Option("--people", help="People feed: CSV or JSON lines, or scim:<source>.")
 ]
 ProfileOpt = Annotated[str | None, typer.Option("--profile", "-p", help="Named Genesys profile.")]
-TargetOpt = Annotated[str | None, typer.Option("--target", help="Region, domain or base URL.")]
+TargetOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--target", help="Region (eu-west-1), domain or base URL; overrides profile and environment."
+    ),
+]
 JsonOpt = Annotated[
     bool, typer.Option("--json", help="One JSON document on stdout (errors too); never prompts.")
 ]
@@ -34,6 +39,13 @@ AutoApproveOpt = Annotated[bool, typer.Option("--auto-approve", help="Do not ask
 WideOpt = Annotated[bool, typer.Option("--wide", help="Lay output out for a wide terminal (200 columns).")]
 VerboseOpt = Annotated[
     bool, typer.Option("--verbose", "-v", help="List every warning, not a count per kind.")
+]
+MetricsFileOpt = Annotated[
+    Path | None,
+    typer.Option("--metrics-file", help="Write Prometheus metrics here (node_exporter textfile format)."),
+]
+LogFormatOpt = Annotated[
+    str | None, typer.Option("--log-format", help="Structured logs on stderr: json or text.")
 ]
 
 

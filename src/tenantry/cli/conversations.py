@@ -19,7 +19,8 @@ from rich.table import Table
 
 from tenantry.analytics.scope import COLUMNS, to_csv, to_jsonl
 from tenantry.analytics.service import Report, ScopeError, pull
-from tenantry.cli.events import LogFormatOpt, MetricsFileOpt, observed
+from tenantry.cli.common import ConfigOpt, LogFormatOpt, MetricsFileOpt, ProfileOpt, TargetOpt
+from tenantry.cli.events import observed
 from tenantry.config import tenants as config_mod
 from tenantry.errors import InputError
 from tenantry.genesys import ConfigError, GenesysError
@@ -56,7 +57,7 @@ def _interval(text: str) -> str:
 def conversations_command(
     tenant: Annotated[str, typer.Option("--tenant", "-t", help="Tenant key from tenants.yaml.")],
     interval: Annotated[str, typer.Option("--interval", help="START/END, e.g. 2026-11-01/2026-11-08.")],
-    config: Annotated[Path | None, typer.Option("--config", "-c", help="tenants.yaml")] = None,
+    config: ConfigOpt = None,
     fmt: Annotated[Format, typer.Option("--format", help="table, csv or jsonl.")] = Format.table,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the rows to FILE.")] = None,
     as_json: Annotated[
@@ -68,8 +69,8 @@ def conversations_command(
     secrets_dir: Annotated[
         Path, typer.Option("--secrets-dir", help="Where apply keeps new OAuth clients' secrets.")
     ] = Path("tenantry-secrets"),
-    profile: Annotated[str | None, typer.Option("--profile", "-p", help="Named Genesys profile.")] = None,
-    target: Annotated[str | None, typer.Option("--target", help="Region, domain or base URL.")] = None,
+    profile: ProfileOpt = None,
+    target: TargetOpt = None,
     metrics_file: MetricsFileOpt = None,
     log_format: LogFormatOpt = None,
 ) -> None:

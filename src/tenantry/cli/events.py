@@ -19,16 +19,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from tenantry.cli.common import JournalOpt
 from tenantry.config import tenants as config_mod
 from tenantry.errors import InputError
-
-MetricsFileOpt = Annotated[
-    Path | None,
-    typer.Option("--metrics-file", help="Write Prometheus metrics here (node_exporter textfile format)."),
-]
-LogFormatOpt = Annotated[
-    str | None, typer.Option("--log-format", help="Structured logs on stderr: json or text.")
-]
 
 events_app = typer.Typer(
     help="Webhook deliveries kept in the journal: list failed ones, replay them.", no_args_is_help=True
@@ -70,7 +63,7 @@ def _open(config: Path | None, journal: str | None):
 
 
 ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="tenants.yaml (journal, webhooks).")]
-JournalOpt = Annotated[str | None, typer.Option("--journal", help="Journal URL (overrides tenants.yaml).")]
+# not common's JsonOpt: these commands' errors go to stderr, not into the document
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
 
 

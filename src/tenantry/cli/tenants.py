@@ -24,6 +24,8 @@ from tenantry.cli.common import (
     Io,
     JournalOpt,
     JsonOpt,
+    LogFormatOpt,
+    MetricsFileOpt,
     PeopleOpt,
     ProfileOpt,
     TargetOpt,
@@ -31,7 +33,7 @@ from tenantry.cli.common import (
     WideOpt,
     required,
 )
-from tenantry.cli.events import LogFormatOpt, MetricsFileOpt, observed
+from tenantry.cli.events import observed
 from tenantry.cli.render import print_plan, print_result
 from tenantry.cli.render_plan import blast_radius
 from tenantry.config import tenants as config_mod
