@@ -10,7 +10,6 @@ import hmac
 from collections.abc import AsyncIterator
 from typing import Any
 
-from prometheus_client import make_asgi_app
 from scim2_models import (
     AuthenticationScheme,
     Bulk,
@@ -35,7 +34,7 @@ from tenantry.bridge.schema import ScimError
 from tenantry.bridge.security import DEFAULT_BODY_LIMIT
 from tenantry.bridge.service import Bridge, token_hash
 from tenantry.bridge.web import MAX_COUNT, endpoint, error, list_response, scim
-from tenantry.events.metrics import REGISTRY
+from tenantry.events.metrics import CONTENT_TYPE, render_metrics
 
 SCHEMAS = {m.to_schema().id: m for m in (User, EnterpriseUser, Group)}
 
@@ -154,6 +153,12 @@ async def admin(request: Request) -> Response:
     return JSONResponse({"ok": outcome.ok, "done": result.done if result else 0, "wrong": outcome.wrong})
 
 
+async def metrics_endpoint(request: Request) -> Response:
+    """Every tenantry metric (the bridge's, the Genesys clients', events'); the queue depth fresh."""
+    await request.app.state.bridge.queue_state()
+    return Response(render_metrics(), media_type=CONTENT_TYPE)
+
+
 async def _not_found(_request: Request, _exc: Exception) -> Response:
     return error(ScimError(404, "no such endpoint (SCIM lives at /scim/v2/<source>/Users and /Groups)"))
 
@@ -210,7 +215,7 @@ def make_app(
         Route("/healthz", healthz, methods=["GET"]),
         Route("/admin/{action:str}", admin, methods=["POST"]),
     ]
-    routes.append(Mount("/metrics", app=make_asgi_app(registry=REGISTRY)))
+    routes.append(Route("/metrics", metrics_endpoint, methods=["GET"]))
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
