@@ -187,6 +187,13 @@ async def recover_stalled(app: procrastinate.App, queue: str) -> int:
     jm = app.job_manager
     for job in await jm.get_stalled_jobs(queue=queue, seconds_since_heartbeat=STALLED_AFTER):
         assert job.id is not None
+        if job.queueing_lock and await _waiting(app, job.queueing_lock):
+            # an equal job already waits (its queueing lock): it covers this one, which cannot
+            # go back to `todo` beside it; left `doing`, it would hold its lock for ever
+            with contextlib.suppress(Exception):
+                await jm.finish_job_by_id_async(job.id, Status.FAILED, delete_job=False)
+                n += 1
+            continue
         try:
             if job.attempts < MAX_ATTEMPTS:
                 await jm.retry_job_by_id_async(job.id, retry_at=datetime.now(UTC))
@@ -196,6 +203,14 @@ async def recover_stalled(app: procrastinate.App, queue: str) -> int:
         except Exception:  # another live worker recovered it first
             continue
     return n
+
+
+async def _waiting(app: procrastinate.App, queueing_lock: str) -> bool:
+    row = await app.connector.execute_query_one_async(
+        "SELECT count(*) AS n FROM procrastinate_jobs WHERE queueing_lock = %(l)s AND status = 'todo'",
+        l=queueing_lock,
+    )
+    return bool(row and row["n"])
 
 
 async def _recover_loop(app: procrastinate.App, queue: str) -> None:
