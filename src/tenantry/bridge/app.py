@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import hmac
-import importlib
-import importlib.util
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -36,6 +34,7 @@ from tenantry.bridge.schema import ScimError
 from tenantry.bridge.security import DEFAULT_BODY_LIMIT
 from tenantry.bridge.service import Bridge, token_hash
 from tenantry.bridge.web import MAX_COUNT, endpoint, error, list_response, scim
+from tenantry.events.metrics import CONTENT_TYPE, render_metrics
 
 SCHEMAS = {m.to_schema().id: m for m in (User, EnterpriseUser, Group)}
 
@@ -114,12 +113,7 @@ async def healthz(request: Request) -> Response:
                 }
                 for n, s in bridge.sources.items()
             },
-            "queue": {
-                "pending": bridge.queue.pending,
-                "idle": bridge.queue.idle,
-                "runs": bridge.queue.runs,
-                "failures": bridge.queue.failures,
-            },
+            "queue": await bridge.queue_state(),
             "index": {
                 "age_seconds": round(min(bridge.index.age, 1e9), 1),
                 "full_reads": bridge.index.full_reads,
@@ -146,31 +140,23 @@ async def admin(request: Request) -> Response:
         await bridge.refresh_index()
         return JSONResponse({"refreshed": True})
     body = await request.json()
-    if body.get("all"):
-        outcome = await bridge.full_reconcile()
-    else:
-        outcome = await bridge.reconcile({str(e).lower() for e in body.get("emails") or []})
+    emails = {str(e).lower() for e in body.get("emails") or []}
+    if bridge.jobs is not None:  # a replica: the workers reconcile, now
+        if body.get("all"):
+            await bridge.full_reconcile()
+        else:
+            await bridge.jobs.touch(emails, urgent=True, reason="on demand (POST /admin/reconcile)")
+        return JSONResponse({"queued": True})
+    outcome = await (bridge.full_reconcile() if body.get("all") else bridge.reconcile(emails))
+    assert outcome is not None
     result = outcome.result
     return JSONResponse({"ok": outcome.ok, "done": result.done if result else 0, "wrong": outcome.wrong})
 
 
-def _metrics() -> Any | None:
-    """/metrics when tenantry.events.metrics exists (built separately): its ASGI app, or
-    prometheus-client's over the default registry it fills."""
-    try:
-        if importlib.util.find_spec("tenantry.events.metrics") is None:
-            return None
-    except ModuleNotFoundError:
-        return None
-    mod = importlib.import_module("tenantry.events.metrics")
-    for name in ("asgi_app", "metrics_app", "make_asgi_app"):
-        found = getattr(mod, name, None)
-        if callable(found):
-            with contextlib.suppress(TypeError):
-                return found()
-    from prometheus_client import make_asgi_app
-
-    return make_asgi_app()
+async def metrics_endpoint(request: Request) -> Response:
+    """Every tenantry metric (the bridge's, the Genesys clients', events'); the queue depth fresh."""
+    await request.app.state.bridge.queue_state()
+    return Response(render_metrics(), media_type=CONTENT_TYPE)
 
 
 async def _not_found(_request: Request, _exc: Exception) -> Response:
@@ -229,9 +215,7 @@ def make_app(
         Route("/healthz", healthz, methods=["GET"]),
         Route("/admin/{action:str}", admin, methods=["POST"]),
     ]
-    metrics = _metrics()
-    if metrics is not None:
-        routes.append(Mount("/metrics", app=metrics))
+    routes.append(Route("/metrics", metrics_endpoint, methods=["GET"]))
     app = Starlette(
         routes=routes,
         lifespan=lifespan,

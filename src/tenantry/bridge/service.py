@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import hashlib
 import hmac
 import logging
@@ -16,15 +17,19 @@ import secrets
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
+from tenantry.bridge import metrics
 from tenantry.bridge.index import OrgIndex
 from tenantry.bridge.queue import ReconcileQueue
-from tenantry.bridge.replicas import people_locked
+from tenantry.bridge.replicas import JobQueue, org_locked
 from tenantry.bridge.schema import ScimError
 from tenantry.bridge.security import RateLimiter
 from tenantry.bridge.store import Store
 from tenantry.config.tenants import Config, SourceSpec, matches
 from tenantry.errors import InputError
+from tenantry.events.model import Who
+from tenantry.events.runtime import EventSink, for_service
 from tenantry.execution.journal import Journal
 from tenantry.genesys import GenesysClient
 from tenantry.inputs.people import Person
@@ -33,6 +38,8 @@ from tenantry.services import tenants as svc
 
 log = logging.getLogger("tenantry.bridge")
 _KEY = secrets.token_bytes(32)  # tokens are kept only as keyed hashes, compared in constant time
+# the SCIM request being answered (its request.state: source, op), the reason of what it touches
+REQUEST: contextvars.ContextVar[Any] = contextvars.ContextVar("tenantry_scim_request", default=None)
 
 
 def token_hash(token: str) -> bytes:
@@ -63,6 +70,7 @@ class Latency:
 
     def add(self, value: float) -> None:
         self.samples.append(value)
+        metrics.observe_latency(value)
         del self.samples[:-10_000]
 
 
@@ -83,6 +91,9 @@ def sources_of(config: Config) -> dict[str, Source]:
 
 
 class Bridge:
+    """The rules, the store and the org index; reconciles in this process (`--single`), or, as
+    one of several replicas on PostgreSQL, as jobs for `tenantry worker`s (bridge/replicas.py)."""
+
     def __init__(
         self,
         config: Config,
@@ -104,10 +115,18 @@ class Bridge:
         self.latency = Latency()
         self.last_outcome: svc.Outcome | None = None
         self.waiting: dict[str, str] = {}  # email → why its reconcile waits (two tenants at once)
+        self.reasons: dict[str, str] = {}  # email → the IdP request that last touched it (events)
+        self.events: EventSink | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._busy = asyncio.Lock()
-        # several serve replicas on one PostgreSQL store: per-person locks, batches to `tenantry worker`s
+        self._stack = contextlib.AsyncExitStack()
+        # several serve replicas on one PostgreSQL store: reconciles are jobs for `tenantry worker`s
         self.replicas = replicas and journal.is_postgres
+        self.jobs = (
+            JobQueue(journal.url, settle=settle, max_wait=self.queue.max_wait) if self.replicas else None
+        )
+        if self.jobs is None:
+            metrics.QUEUE_DEPTH.set_function(lambda: self.queue.pending)
 
     # ---- the rules ----------------------------------------------------------------------------
     def tenants_of(self, p: Person) -> list[str]:
@@ -139,7 +158,43 @@ class Bridge:
 
     # ---- reconciling ----------------------------------------------------------------------------
     def touched(self, emails: Iterable[str], *, urgent: bool = False) -> None:
-        self.queue.touch({e.lower() for e in emails if e}, urgent=urgent)
+        """Queue a reconcile of these people once the SCIM request that changed them is answered
+        (`flush`): here after the settle window, or as jobs for the workers (replicas)."""
+        who = {e.lower() for e in emails if e}
+        state = REQUEST.get()
+        if state is not None:
+            state.touched.append((who, urgent))
+            return
+        if self.jobs is None:
+            self.queue.touch(who, urgent=urgent)
+        else:  # not from a request (none today): the job is deferred in the background
+            self._tasks.append(asyncio.create_task(self.jobs.touch(who, urgent=urgent)))
+
+    async def flush(self, state: Any) -> None:
+        """The reconciles a request asked for, with its reason: the IdP request (source, op)."""
+        reason = f"IdP request: source {state.source}, {getattr(state, 'op', '?')}"
+        for who, urgent in state.touched:
+            if self.jobs is not None:
+                await self.jobs.touch(who, urgent=urgent, reason=reason)
+                continue
+            for e in who:
+                self.reasons[e] = reason
+            self.queue.touch(who, urgent=urgent)
+        state.touched.clear()
+
+    async def queue_state(self) -> dict[str, Any]:
+        if self.jobs is None:
+            q = self.queue
+            return {"pending": q.pending, "idle": q.idle, "runs": q.runs, "failures": q.failures}
+        depth = await self.jobs.depth()
+        metrics.QUEUE_DEPTH.set(depth.get("todo", 0) + depth.get("doing", 0))
+        return {
+            "pending": depth.get("todo", 0),
+            "running": depth.get("doing", 0),
+            "idle": not any(depth.values()),
+            "deferred": self.jobs.deferred,
+            "merged": self.jobs.merged,
+        }
 
     def split(self, emails: set[str]) -> tuple[set[str], list[Person]]:
         """(who can be reconciled now, the world the rules see). A person the rules put in two
@@ -157,23 +212,30 @@ class Bridge:
         outcome = await self.reconcile(emails)
         if not outcome.ok:
             raise RuntimeError(f"the reconcile of {len(emails)} people did not converge")  # the queue retries
+        self.reconciled(emails, since)
+
+    def reconciled(self, emails: set[str], since: dict[str, float]) -> None:
+        """Latency samples (IdP change → grant in place) of the people a reconcile converged."""
         done = time.time()
         for e in emails - set(self.waiting):
             if e in since:
                 self.latency.add(done - since[e])
 
-    async def reconcile(self, emails: set[str]) -> svc.Outcome:
+    async def reconcile(self, emails: set[str], reasons: dict[str, str] | None = None) -> svc.Outcome:
         """Converge these people from their whole current state in the store."""
+        self.reasons.update(reasons or {})
         if not self.replicas:
             return await self._reconcile(emails)
-        async with people_locked(self.journal.url, emails):
-            await self.index.reread(emails)  # another replica may have reconciled them meanwhile
+        async with org_locked(self.journal.url):
+            await self.index.reread(emails)  # another worker may have reconciled them meanwhile
             return await self._reconcile(emails)  # the store as it is once the lock is ours
 
     async def _reconcile(self, emails: set[str]) -> svc.Outcome:
         async with self._busy:  # one reconcile or index refresh at a time in this process
             emails, people = self.split(emails)
             snap = await self.index.snapshot()
+            if self.events is not None:
+                self.events.people = self._who(people, emails)
             try:
                 outcome = await svc.reconcile_indexed(
                     self.config,
@@ -185,17 +247,31 @@ class Bridge:
                     feed="scim",
                     verify=lambda plan, moved: self._verify(plan, emails, moved),
                     local_worker=not self.replicas,
+                    events=self.events,
                 )
             except Exception:
+                metrics.RECONCILES.labels("error").inc()
                 self.index.invalidate()
                 raise
         if outcome.result is not None and not outcome.result.ok:
             self.index.invalidate()
         self.last_outcome = outcome
+        metrics.RECONCILES.labels("converged" if outcome.ok else "not_converged").inc()
         if not outcome.ok:
             log.warning("reconcile of %d people did not converge", len(emails))
             log.debug("reconcile of %s: %s", sorted(emails), "; ".join(outcome.wrong) or "failed batches")
         return outcome
+
+    def _who(self, people: list[Person], emails: set[str]) -> dict[str, Who]:
+        """HR id and reason (the IdP request that touched them) of the people being reconciled."""
+        out = {}
+        for p in people:
+            if p.email in emails:
+                src = p.attributes.get("source", "?")
+                out[p.email] = Who(
+                    p.hr_id, self.reasons.pop(p.email, "") or f"IdP source {src}: current state"
+                )
+        return out
 
     async def refresh_index(self) -> None:
         """The whole org index, read again now (never under a running reconcile)."""
@@ -217,17 +293,37 @@ class Bridge:
             if e in by_email and divisions.get(by_email[e].division_id, "").lower() != want.lower()
         ]
 
-    async def full_reconcile(self) -> svc.Outcome:
-        """Every person the sources know, from a fresh full snapshot: catches drift."""
+    async def full_reconcile(self) -> svc.Outcome | None:
+        """Every person the sources know, from a fresh full snapshot: catches drift. Replicas: a
+        job per person (None: the workers run them)."""
+        if self.jobs is not None:
+            await self.jobs.touch({p.email for p in self.people()}, reason="full reconcile")
+            return None
         await self.refresh_index()
         return await self.reconcile({p.email for p in self.people()})
 
     # ---- lifecycle ------------------------------------------------------------------------------
     async def start(self, *, full_every: float | None = None) -> None:
-        self.queue.start()
-        self._tasks.append(asyncio.create_task(self._refresh_loop(), name="tenantry-index-refresh"))
+        self._stack = contextlib.AsyncExitStack()
+        if self.jobs is not None:  # a replica plans nothing: it never reads Genesys
+            await self.jobs.start()
+        else:
+            self.events = await self._stack.enter_async_context(for_service(self.config, self.journal))
+            self.queue.start()
+            self._tasks.append(asyncio.create_task(self._refresh_loop(), name="tenantry-index-refresh"))
         if full_every:
             self._tasks.append(asyncio.create_task(self._full_loop(full_every), name="tenantry-full"))
+
+    async def serve_jobs(self, worker: Any) -> None:
+        """`tenantry worker -c`: events and the index refresh for the reconcile jobs it runs."""
+        async with for_service(self.config, self.journal) as sink:
+            self.events = sink
+            refresh = asyncio.create_task(self._refresh_loop())
+            try:
+                await worker.run()
+            finally:
+                refresh.cancel()
+                await asyncio.gather(refresh, return_exceptions=True)
 
     async def _refresh_loop(self) -> None:
         while True:
@@ -246,9 +342,14 @@ class Bridge:
                 log.exception("scheduled full reconcile failed")
 
     async def stop(self) -> None:
-        await self.queue.stop()
+        if self.jobs is None:
+            await self.queue.stop()
         for t in self._tasks:
             t.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await t
         self._tasks.clear()
+        await self._stack.aclose()
+        self.events = None
+        if self.jobs is not None:
+            await self.jobs.stop()

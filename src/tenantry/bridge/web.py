@@ -11,9 +11,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from tenantry.bridge import metrics
 from tenantry.bridge.schema import LIST_RESPONSE, ScimError, error_body
 from tenantry.bridge.security import read_body, retry_after
-from tenantry.bridge.service import Bridge
+from tenantry.bridge.service import REQUEST, Bridge
 from tenantry.bridge.store import Row, StaleWrite
 
 log = logging.getLogger("tenantry.bridge")
@@ -41,6 +42,49 @@ def _bearer(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
+async def _guarded(
+    request: Request, bridge: Bridge, source: Any, name: str, resource: str, fn: Handler
+) -> Response:
+    if not source.accepts(_bearer(request)):
+        metrics.AUTH_FAILURES.labels(name).inc()
+        log.info("source %s: request with a missing or wrong bearer token refused", name)
+        return error(
+            ScimError(401, "missing or wrong bearer token for this source"),
+            {"WWW-Authenticate": 'Bearer realm="tenantry"'},
+        )
+    wait = source.limiter.take()
+    if wait is not None:
+        metrics.RATE_LIMITED.labels(name).inc()
+        return error(
+            ScimError(429, f"more than {source.spec.rate_limit} requests for source {name!r}; retry later"),
+            {"Retry-After": retry_after(wait)},
+        )
+    source.requests += 1
+    request.state.op = f"{request.method} {resource}"
+    request.state.source = name
+    request.state.touched = []
+    token = REQUEST.set(request.state)
+    try:
+        response = await fn(request, bridge, name)
+    except ScimError as exc:
+        response = error(exc)
+    finally:
+        REQUEST.reset(token)
+        await bridge.flush(request.state)  # stored, then queued (durably with replicas), then answered
+    if request.method != "GET" and not request.url.path.endswith("/.search"):
+        outcome = "ok" if response.status_code < 400 else json.loads(bytes(response.body)).get("detail", "")
+        bridge.store.record(
+            name,
+            request.method,
+            resource,
+            getattr(request.state, "rid", None) or request.path_params.get("id"),
+            request.state.op,
+            response.status_code,
+            outcome,
+        )
+    return response
+
+
 def endpoint(resource: str, fn: Handler) -> Callable[[Request], Awaitable[Response]]:
     """Source known, bearer token right, within the source's rate; changing requests recorded."""
 
@@ -50,39 +94,8 @@ def endpoint(resource: str, fn: Handler) -> Callable[[Request], Awaitable[Respon
         source = bridge.sources.get(name)
         if source is None:
             return error(ScimError(404, f"no SCIM source named {name!r} (see sources: in tenants.yaml)"))
-        if not source.accepts(_bearer(request)):
-            log.info("source %s: request with a missing or wrong bearer token refused", name)
-            return error(
-                ScimError(401, "missing or wrong bearer token for this source"),
-                {"WWW-Authenticate": 'Bearer realm="tenantry"'},
-            )
-        wait = source.limiter.take()
-        if wait is not None:
-            return error(
-                ScimError(
-                    429, f"more than {source.spec.rate_limit} requests for source {name!r}; retry later"
-                ),
-                {"Retry-After": retry_after(wait)},
-            )
-        source.requests += 1
-        request.state.op = f"{request.method} {resource}"
-        try:
-            response = await fn(request, bridge, name)
-        except ScimError as exc:
-            response = error(exc)
-        if request.method != "GET" and not request.url.path.endswith("/.search"):
-            outcome = (
-                "ok" if response.status_code < 400 else json.loads(bytes(response.body)).get("detail", "")
-            )
-            bridge.store.record(
-                name,
-                request.method,
-                resource,
-                getattr(request.state, "rid", None) or request.path_params.get("id"),
-                request.state.op,
-                response.status_code,
-                outcome,
-            )
+        response = await _guarded(request, bridge, source, name, resource, fn)
+        metrics.SCIM_REQUESTS.labels(name, request.method, str(response.status_code)).inc()
         return response
 
     return handle

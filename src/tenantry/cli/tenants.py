@@ -431,11 +431,16 @@ def worker_command(
     journal: Annotated[str, typer.Option("--journal", help="postgresql://… journal shared with apply.")],
     concurrency: Annotated[int, typer.Option(help="Batches in flight in this worker.")] = 8,
     name: Annotated[str | None, typer.Option(help="Worker name recorded in the journal.")] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", "-c", help="tenants.yaml: also run `tenantry serve --replicas` reconciles."),
+    ] = None,
     profile: ProfileOpt = None,
     target: TargetOpt = None,
 ) -> None:
-    """Run batches handed out by `tenantry apply` through PostgreSQL (procrastinate)."""
-    from tenantry.execution.distributed import run_worker
+    """Run batches handed out by `tenantry apply` (and, with -c, the SCIM bridge's reconcile jobs)
+    through PostgreSQL (procrastinate)."""
+    from tenantry.execution.distributed import ExtraQueue, run_worker
 
     io = Io()
     jr = Journal(journal)
@@ -445,10 +450,18 @@ def worker_command(
         client = client_for(settings_for(None, profile, target))
     except ConfigError as exc:
         raise io.fail(str(exc), 2) from None
+    extra: list[ExtraQueue] = []
+    if config is not None:
+        from tenantry.bridge.worker import bridge_queue
+
+        try:
+            extra.append(bridge_queue(config, jr, client))
+        except InputError as exc:
+            raise io.fail(str(exc)) from None
 
     async def go() -> None:
         try:
-            await run_worker(client, jr, concurrency=concurrency, name=name)
+            await run_worker(client, jr, concurrency=concurrency, name=name, extra=extra)
         finally:
             await client.aclose()
 

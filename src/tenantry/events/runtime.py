@@ -6,8 +6,10 @@ secret variable is not set is an input error naming tenants.yaml's line, before 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
+import time
 from collections.abc import AsyncIterator, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,7 @@ from tenantry.events import metrics
 from tenantry.events.model import Who
 from tenantry.events.sink import EventSink, people_index, session
 from tenantry.events.store import EventStore
-from tenantry.events.webhooks import Subscriber, subscribers_from
+from tenantry.events.webhooks import Dispatcher, Subscriber, subscribers_from
 
 DRAIN_SECONDS = 10.0  # at most, after a run; a subscriber that is down ends it at once
 
@@ -63,6 +65,37 @@ async def for_run(
         drain_seconds=drain_seconds,
     ) as sink:
         yield sink
+
+
+@contextlib.asynccontextmanager
+async def for_service(cfg: Any, journal: Any, *, wake_every: float = 1.0) -> AsyncIterator[EventSink]:
+    """The sink of a long-running service (`tenantry serve`, `tenantry worker -c`): deliveries go
+    out in the background for its whole life, retries when due, and nothing is drained on the way
+    out (what is pending stays in the journal). A reconcile only ever writes locally."""
+    store = EventStore.of_journal(journal)
+    subs = subscribers(cfg)
+    disp = Dispatcher(store, subs) if subs else None
+    sink = EventSink(store, audit_log=audit_log_path(cfg), dispatcher=disp)
+    tasks: list[asyncio.Task[None]] = []
+    if disp is not None:
+        tasks = [asyncio.create_task(disp.run()), asyncio.create_task(_wake_for_retries(disp, wake_every))]
+    try:
+        yield sink
+    finally:
+        for t in tasks[1:]:
+            t.cancel()
+        if disp is not None:
+            await disp.stop(tasks[0], 1.0)
+        await asyncio.gather(*tasks[1:], return_exceptions=True)
+
+
+async def _wake_for_retries(disp: Dispatcher, every: float) -> None:
+    """Dispatcher.run sleeps until woken: wake it when a retry falls due (a subscriber came back)."""
+    while True:
+        await asyncio.sleep(every)
+        due = disp.store.next_due_at()
+        if due is not None and due <= time.time():
+            disp.wake.set()
 
 
 def people_per_tenant(desired: Any) -> dict[str | None, int]:

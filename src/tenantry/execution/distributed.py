@@ -15,9 +15,11 @@ worker picks it up: a newer plan has taken over.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import time
 from collections import Counter
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -114,6 +116,19 @@ def _payload(b: Batch) -> dict[str, Any]:
     }
 
 
+@dataclass
+class ExtraQueue:
+    """Another queue a worker serves beside the batches (the SCIM bridge's reconcile jobs): its
+    own procrastinate worker, so its jobs never take the slots the batches they wait for need.
+    Its stalled jobs (a dead worker's) are retried by whichever worker is alive."""
+
+    queue: str
+    register: Callable[[procrastinate.App], None]
+    concurrency: int = 200
+    fetch_every: float = 0.2  # its jobs are scheduled (a settle window): poll, do not wait 5 s
+    background: Callable[[], Coroutine[Any, Any, None]] | None = None
+
+
 async def run_worker(
     client: GenesysClient,
     journal: Journal,
@@ -121,11 +136,14 @@ async def run_worker(
     concurrency: int = 8,
     name: str | None = None,
     stop: asyncio.Event | None = None,
+    extra: Sequence[ExtraQueue] = (),
 ) -> None:
-    """Serve batches until `stop` is set (or the process is interrupted)."""
+    """Serve batches (and `extra` queues) until `stop` is set (or the process is interrupted)."""
     global _STATE
     _STATE = WorkerState(client, journal, Resolver(client), name or f"{socket.gethostname()}:{id(client):x}")
     app = make_app(journal.url)
+    for q in extra:
+        q.register(app)
     async with app.open_async():
         await ensure_schema(journal.url, app)
         worker = asyncio.create_task(
@@ -137,12 +155,69 @@ async def run_worker(
                 stalled_worker_timeout=STALLED_AFTER,
             )
         )
-        if stop is None:
-            await worker
-            return
-        await stop.wait()
-        worker.cancel()
-        await asyncio.gather(worker, return_exceptions=True)
+        others = [
+            asyncio.create_task(
+                app.run_worker_async(
+                    queues=[q.queue],
+                    concurrency=q.concurrency,
+                    install_signal_handlers=False,
+                    update_heartbeat_interval=HEARTBEAT,
+                    stalled_worker_timeout=STALLED_AFTER,
+                    fetch_job_polling_interval=q.fetch_every,
+                )
+            )
+            for q in extra
+        ]
+        others += [asyncio.create_task(_recover_loop(app, q.queue)) for q in extra]
+        others += [asyncio.create_task(q.background()) for q in extra if q.background is not None]
+        try:
+            if stop is None:
+                await worker
+            else:
+                await stop.wait()
+        finally:
+            for t in [worker, *others]:
+                t.cancel()
+            await asyncio.gather(worker, *others, return_exceptions=True)
+
+
+async def recover_stalled(app: procrastinate.App, queue: str) -> int:
+    """Jobs of `queue` whose worker's heartbeat stopped: retried now, failed after MAX_ATTEMPTS."""
+    n = 0
+    jm = app.job_manager
+    for job in await jm.get_stalled_jobs(queue=queue, seconds_since_heartbeat=STALLED_AFTER):
+        assert job.id is not None
+        if job.queueing_lock and await _waiting(app, job.queueing_lock):
+            # an equal job already waits (its queueing lock): it covers this one, which cannot
+            # go back to `todo` beside it; left `doing`, it would hold its lock for ever
+            with contextlib.suppress(Exception):
+                await jm.finish_job_by_id_async(job.id, Status.FAILED, delete_job=False)
+                n += 1
+            continue
+        try:
+            if job.attempts < MAX_ATTEMPTS:
+                await jm.retry_job_by_id_async(job.id, retry_at=datetime.now(UTC))
+            else:
+                await jm.finish_job_by_id_async(job.id, Status.FAILED, delete_job=False)
+            n += 1
+        except Exception:  # another live worker recovered it first
+            continue
+    return n
+
+
+async def _waiting(app: procrastinate.App, queueing_lock: str) -> bool:
+    row = await app.connector.execute_query_one_async(
+        "SELECT count(*) AS n FROM procrastinate_jobs WHERE queueing_lock = %(l)s AND status = 'todo'",
+        l=queueing_lock,
+    )
+    return bool(row and row["n"])
+
+
+async def _recover_loop(app: procrastinate.App, queue: str) -> None:
+    while True:
+        await asyncio.sleep(HEARTBEAT * 2)
+        with contextlib.suppress(Exception):  # the database away for a moment: next round
+            await recover_stalled(app, queue)
 
 
 async def recover(app: procrastinate.App, run_id: str) -> dict[str, int]:

@@ -445,6 +445,7 @@ async def reconcile_indexed(
     feed: str = "reconcile",
     verify: Verifier | None = None,
     local_worker: bool = True,
+    events: EventSink | None = None,
 ) -> Outcome:
     """`reconcile` against a snapshot the caller keeps fresh (the SCIM bridge's org index).
 
@@ -462,6 +463,7 @@ async def reconcile_indexed(
         allow_mass_revoke=True,
         verify_movers=False,
         local_worker=local_worker,
+        events=events,
     )
     if verify is not None and outcome.result is not None and outcome.result.ok:
         outcome.wrong = await verify(plan, moved_people(plan))
