@@ -73,6 +73,26 @@ class RateBudget:
         wait = self._wait(self._clock())
         return max(0.0, self.effective_window if wait == math.inf else wait)
 
+    def ready_after_queue(self) -> float:
+        """Seconds until a request queued behind everything this token already holds may be sent.
+
+        The pool picks by this, not by `ready_in`: a token whose window frees a moment earlier but
+        already has a long queue would otherwise take every new request, and one token would do
+        the work of the pool. The queue is the sequence done, in flight, waiting; the request
+        after it is the (n+1)-th and needs the (n+1-limit)-th to have left the window; one not
+        yet answered leaves at the earliest one window after its own turn."""
+        now = self._clock()
+        self._wait(now)  # drops the answers that left the window
+        floor = max(0.0, self._paused_until - now, self._blocked_until - now)
+        done, limit, span = self._done, max(1, self.limit), self.effective_window
+        q = len(done) + self.inflight + self.waiting  # 0-based position of the new request
+        if q < limit:
+            return floor
+        laps = max(0, -(-(q - len(done) - limit + 1) // limit))  # windows behind unanswered ones
+        q -= laps * limit
+        base = done[q - limit] + span - now if q >= limit else 0.0
+        return max(floor, base) + laps * span
+
     @property
     def load(self) -> int:
         return self.inflight + self.waiting

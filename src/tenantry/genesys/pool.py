@@ -58,7 +58,7 @@ class ClientPool:
             # Start the scan one further each time, so that ties rotate over the members.
             self._turn = (self._turn + 1) % len(self.members)
             order = self.members[self._turn :] + self.members[: self._turn]
-            member = min(order, key=lambda m: (round(m.budget.ready_in(), 3), m.budget.load))
+            member = min(order, key=lambda m: (round(m.budget.ready_after_queue(), 3), m.budget.load))
         if self._grow is not None and len(self.members) < self.max_size and self._spent(member):
             member = self._grow()
             self.members.append(member)
