@@ -201,6 +201,40 @@ def run() -> str:
     return _report(pool, one, base, steady, movers, checked, overlaps)
 
 
+def run_pool() -> str:
+    """Only the token-pool table (`python -m bench.bench_onboarding pool`)."""
+    with (
+        tempfile.TemporaryDirectory() as tmp_name,
+        running_emulator(
+            seed="empty", rate_limit=f"{POOL_LIMIT}/{WINDOW:g}s", token_rate_limit="100000/60s", process=True
+        ) as emu,
+    ):
+        tmp = Path(tmp_name)
+        cfg = scale_org.config(TENANTS, tmp)
+        persons = scale_org.people(POOL_PEOPLE, TENANTS)
+        pool = [onboarding(emu, n, cfg, persons, tmp, POOL_LIMIT) for n in (1, 2, 4)]
+    return "\n".join(_pool_table(pool)) + "\n"
+
+
+def _pool_table(pool: list[Run]) -> list[str]:
+    by = {r.clients: r for r in pool}
+    return [
+        f"### Token pool: the onboarding of {POOL_PEOPLE:,} people with 1, 2 and 4 OAuth clients "
+        f"({POOL_LIMIT} requests per {WINDOW:g} s per client)\n",
+        HEAD,
+        *(_row(r) for r in pool),
+        "",
+        f"- throughput: 2 clients {by[1].seconds / by[2].seconds:.2f}× and 4 clients "
+        f"{by[1].seconds / by[4].seconds:.2f}× the speed of 1.",
+    ]
+
+
+HEAD = (
+    "| run | people | writes | reads | calls/person | seconds | ms/person | ceiling (windows) "
+    "| time ÷ ceiling | 429s |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+)
+
+
 def _row(r: Run) -> str:
     per = r.calls / r.people if r.people else 0
     return (
@@ -213,13 +247,9 @@ def _row(r: Run) -> str:
 def _report(
     pool: list[Run], one: Run, base: Run, steady: Run, movers: Run, checked: int, overlaps: int
 ) -> str:
-    head = (
-        "| run | people | writes | reads | calls/person | seconds | ms/person | ceiling (windows) "
-        "| time ÷ ceiling | 429s |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-    )
+    head = HEAD
     calls_ratio = (base.calls / base.people) / (one.calls / one.people)
     speed_ratio = (base.seconds / base.people) / (one.seconds / one.people)
-    by = {r.clients: r for r in pool}
     lines = [
         f"### Onboarding {PEOPLE:,} people into {TENANTS} tenants ({LIMIT} requests per {WINDOW:g} s per client)\n",
         head,
@@ -231,13 +261,7 @@ def _report(
         "(it works one person at a time, so its cost per person does not depend on N).",
         f"- ceiling = calls ÷ ({LIMIT} × clients) windows; time ÷ ceiling of 1.00 means every window was full.",
         "",
-        f"### Token pool: the onboarding of {POOL_PEOPLE:,} people with 1, 2 and 4 OAuth clients "
-        f"({POOL_LIMIT} requests per {WINDOW:g} s per client)\n",
-        head,
-        *(_row(r) for r in pool),
-        "",
-        f"- throughput: 2 clients {by[1].seconds / by[2].seconds:.2f}× and 4 clients "
-        f"{by[1].seconds / by[4].seconds:.2f}× the speed of 1.",
+        *_pool_table(pool),
         "",
         "### Steady state and movers\n",
         "| run | people | writes | reads | seconds | note |",
@@ -253,4 +277,6 @@ def _report(
 
 
 if __name__ == "__main__":
-    print(run())
+    import sys
+
+    print(run_pool() if sys.argv[1:] == ["pool"] else run())

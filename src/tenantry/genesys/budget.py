@@ -20,7 +20,7 @@ import asyncio
 import math
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 
 
@@ -146,16 +146,23 @@ class RateBudget:
             self._finished.set()
             self._slots.release()
 
+    def seed(self, answered: Iterable[float]) -> None:
+        """Take over requests answered before this budget paced anything (oldest first): a
+        ceiling learned mid-run starts from the window the platform already holds."""
+        self._done = deque(sorted([*self._done, *answered]))
+        self._finished.set()
+
     def pause(self, seconds: float) -> None:
         self._paused_until = max(self._paused_until, self._clock() + seconds)
 
-    def observe(self, headers: Mapping[str, str], status: int) -> float:
+    def observe(self, headers: Mapping[str, str], status: int, *, org_refused: bool = False) -> float:
         """Learn the limit and window from an answer's rate headers.
 
         Returns how long the request itself must wait before it is retried: a 429 that the
         headers show as this token's budget running out pauses the whole token for Retry-After
         (and returns 0, the pause holds every request back); a 429 with budget left (another
-        limiter of the platform) delays only that request.
+        limiter of the platform) delays only that request. `org_refused`: the 429 says the org,
+        not this token, refused it: the headers are learned, the token is not paused.
         """
         now = self._clock()
         allowed = _number(headers.get("inin-ratelimit-allowed"))
@@ -176,7 +183,7 @@ class RateBudget:
             return 0.0
         retry_after = _number(headers.get("Retry-After"))
         pause = retry_after if retry_after is not None else (reset or 1.0)
-        if exhausted:
+        if exhausted and not org_refused:
             self.pause(pause)
             return 0.0
         return pause

@@ -42,7 +42,7 @@ from tenacity import (
 
 from tenantry.genesys.auth import MintPacer, TokenProvider
 from tenantry.genesys.budget import RateBudget
-from tenantry.genesys.ceiling import OrgCeiling
+from tenantry.genesys.ceiling import OrgCeiling, org_refusal
 from tenantry.genesys.config import Credentials, GenesysSettings
 from tenantry.genesys.errors import (
     ConflictError,
@@ -285,16 +285,29 @@ class GenesysClient:
                 failure = "reset"
             latency = self._clock() - t0
             if response is not None:
-                wait = member.budget.observe(response.headers, response.status_code)
-                if response.status_code != 429:
-                    self.ceiling.accepted()
-                elif wait > 0 and self.ceiling.hit(wait, member.budget.window, t0):
-                    wait = 0.0  # the token had budget left: the org is the limit, and its pause holds all
+                wait = self._learn(member, response, t0)
         status: int | str = response.status_code if response is not None else failure
         correlation_id = response.headers.get("ININ-Correlation-Id") if response is not None else None
         log_request(method, template, status, attempt, latency, correlation_id, member.client_id)
         self.metrics.record_call(method, template, status)
         return response, failure, sent, wait
+
+    def _learn(self, member: PoolMember, response: httpx.Response, sent_at: float) -> float:
+        """Learn from an answer's rate headers; returns how long this request alone must wait.
+
+        A 429 whose message names the organization is the org's: the whole pool backs off and
+        paces together (the shared ceiling), the token is not paused. An unmarked 429 with the
+        token's budget left counts towards the ceiling's run."""
+        status = response.status_code
+        if status != 429:
+            member.budget.observe(response.headers, status)
+            self.ceiling.accepted(sent_at)
+            return 0.0
+        org, stated = org_refusal(error_from_response(response, "", "").message)
+        wait = member.budget.observe(response.headers, status, org_refused=org)
+        if wait > 0 and self.ceiling.hit(wait, member.budget.window, sent_at, certain=org, stated=stated):
+            return 0.0  # the org is the limit, and its pause holds every token
+        return wait
 
     def auth(self) -> httpx.Auth:
         """The first token's auth flow, for another httpx.AsyncClient (the SCIM bridge's,
