@@ -56,6 +56,7 @@ from tenantry.genesys.metrics import Metrics
 from tenantry.genesys.pool import ClientPool, PoolMember
 from tenantry.genesys.regions import Target
 from tenantry.genesys.retry import RetryPolicy, is_retryable_status
+from tenantry.genesys.transport import transport as cheap_idle_checks
 
 T = TypeVar("T")
 Params = Mapping[str, Any] | None
@@ -101,12 +102,13 @@ class GenesysClient:
         def member(creds: Credentials) -> PoolMember:
             # Each member has its own connection pool: httpcore scans every connection of a pool
             # on every request, so one shared pool grows slower with every member added.
+            limits = httpx.Limits(
+                max_connections=max_concurrency + 2, max_keepalive_connections=max_concurrency + 2
+            )
             http = httpx.AsyncClient(
-                transport=transport,
+                transport=transport or cheap_idle_checks(limits),
                 timeout=timeout,
-                limits=httpx.Limits(
-                    max_connections=max_concurrency + 2, max_keepalive_connections=max_concurrency + 2
-                ),
+                limits=limits,
                 headers={"Accept": "application/json", "User-Agent": "tenantry"},
             )
             return PoolMember(
@@ -444,11 +446,21 @@ class GenesysClient:
         """Run `action` again after a version conflict (409, or the 400 form): a versioned update
         re-reads inside `action`; a call that names no version itself (member removal, group and
         user delete) is checked against one by the platform, and a concurrent change makes it
-        answer as if ours were stale. Bounded by the policy's conflict_attempts, jittered backoff."""
+        answer as if ours were stale. Bounded by the policy's conflict_attempts, jittered backoff.
+
+        The first attempt runs bare: a conflict is rare, and building the retrying machinery for
+        every versioned call cost more than the rest of the client's own work on it."""
+        try:
+            return await action()
+        except ConflictError:
+            if self.retry.conflict_attempts <= 1:
+                raise
+        self.metrics.record_retry("VERSIONED", template, "409")
+        await asyncio.sleep(self.retry.backoff(1))
         retrying = AsyncRetrying(
             retry=retry_if_exception_type(ConflictError),
-            stop=stop_after_attempt(self.retry.conflict_attempts),
-            wait=lambda state: self.retry.backoff(state.attempt_number),
+            stop=stop_after_attempt(self.retry.conflict_attempts - 1),
+            wait=lambda state: self.retry.backoff(state.attempt_number + 1),
             before_sleep=lambda _state: self.metrics.record_retry("VERSIONED", template, "409"),
             reraise=True,
         )
