@@ -163,7 +163,9 @@ def _pool_rows() -> list[PoolRow]:
         time.sleep(TOKEN_WINDOW)
         ceiling = ORG_CEILING / TOKEN_WINDOW
         rows.append(
-            asyncio.run(_token_pool(emu.base_url, admin, 10, "(d) 10 tokens, org ceiling", ceiling, meet=True))
+            asyncio.run(
+                _token_pool(emu.base_url, admin, 10, "(d) 10 tokens, org ceiling", ceiling, meet=True)
+            )
         )
     return rows
 

@@ -90,7 +90,13 @@ class OrgCeiling:
             self.budget.limit = min(raised, self._stated) if self._stated else raised
 
     def hit(
-        self, retry_after: float, window: float, sent_at: float, *, certain: bool = False, stated: int | None = None
+        self,
+        retry_after: float,
+        window: float,
+        sent_at: float,
+        *,
+        certain: bool = False,
+        stated: int | None = None,
     ) -> bool:
         """A 429 that the token's own budget does not explain; True when it is the org's (the
         pool is paused, the request need not wait on its own).

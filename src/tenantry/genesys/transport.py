@@ -20,7 +20,7 @@ from typing import Any
 import httpcore
 import httpx
 
-_SocketOption = tuple[int, int, int | bytes] | tuple[int, int, None, int]
+_SocketOption = tuple[int, int, int] | tuple[int, int, bytes | bytearray] | tuple[int, int, None, int]
 
 
 def transport(limits: httpx.Limits) -> httpx.AsyncHTTPTransport:
