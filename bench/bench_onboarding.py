@@ -12,8 +12,11 @@ import asyncio
 import os
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -170,19 +173,29 @@ def _double_access(emu: RunningEmulator, tenant_divisions: set[str], since: int)
     return len(people), bad
 
 
-def run() -> str:
+@contextmanager
+def _scale_org(limit: int) -> Iterator[tuple[RunningEmulator, Path, Any]]:
+    """An empty emulator in its own process at `limit` per WINDOW, a scratch folder, tenants.yaml."""
     with (
         tempfile.TemporaryDirectory() as tmp_name,
         running_emulator(
-            seed="empty", rate_limit=f"{LIMIT}/{WINDOW:g}s", token_rate_limit="100000/60s", process=True
+            seed="empty", rate_limit=f"{limit}/{WINDOW:g}s", token_rate_limit="100000/60s", process=True
         ) as emu,
     ):
         tmp = Path(tmp_name)
-        cfg = scale_org.config(TENANTS, tmp)
+        yield emu, tmp, scale_org.config(TENANTS, tmp)
+
+
+def _pool_runs(emu: RunningEmulator, cfg: Any, persons: list, tmp: Path) -> list[Run]:
+    """The token pool, at a per-client rate the client process can serve four times over."""
+    emu.set_rate_limit(f"{POOL_LIMIT}/{WINDOW:g}s")
+    return [onboarding(emu, n, cfg, persons[:POOL_PEOPLE], tmp, POOL_LIMIT) for n in (1, 2, 4)]
+
+
+def run() -> str:
+    with _scale_org(LIMIT) as (emu, tmp, cfg):
         persons = scale_org.people(PEOPLE, TENANTS)
-        # the token pool first, at a per-client rate the client process can serve four times over
-        emu.set_rate_limit(f"{POOL_LIMIT}/{WINDOW:g}s")
-        pool = [onboarding(emu, n, cfg, persons[:POOL_PEOPLE], tmp, POOL_LIMIT) for n in (1, 2, 4)]
+        pool = _pool_runs(emu, cfg, persons, tmp)
         emu.set_rate_limit(f"{LIMIT}/{WINDOW:g}s")
         one = onboarding(emu, 1, cfg, persons, tmp, LIMIT)  # leaves the org onboarded for the next steps
         journal = Journal(f"sqlite:///{tmp}/onboard-1.db")
@@ -203,16 +216,8 @@ def run() -> str:
 
 def run_pool() -> str:
     """Only the token-pool table (`python -m bench.bench_onboarding pool`)."""
-    with (
-        tempfile.TemporaryDirectory() as tmp_name,
-        running_emulator(
-            seed="empty", rate_limit=f"{POOL_LIMIT}/{WINDOW:g}s", token_rate_limit="100000/60s", process=True
-        ) as emu,
-    ):
-        tmp = Path(tmp_name)
-        cfg = scale_org.config(TENANTS, tmp)
-        persons = scale_org.people(POOL_PEOPLE, TENANTS)
-        pool = [onboarding(emu, n, cfg, persons, tmp, POOL_LIMIT) for n in (1, 2, 4)]
+    with _scale_org(POOL_LIMIT) as (emu, tmp, cfg):
+        pool = _pool_runs(emu, cfg, scale_org.people(POOL_PEOPLE, TENANTS), tmp)
     return "\n".join(_pool_table(pool)) + "\n"
 
 

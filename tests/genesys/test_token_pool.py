@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from tenantry.genesys import Credentials, GenesysClient, api, resolve_target
+from tenantry.genesys.ceiling import org_refusal
 
 
 @pytest.fixture
@@ -123,3 +124,15 @@ async def test_after_meeting_the_org_ceiling_every_token_paces_to_it_together(li
     steady = client.metrics.rate_limited - first_contact
     assert first_contact >= 1 and steady <= 1, (first_contact, steady)  # < 1% of 120
     assert elapsed < 4 * 2 * 1.1, elapsed  # 4 windows of the ceiling
+
+
+def test_the_org_is_told_from_the_token_by_the_429s_message() -> None:
+    assert org_refusal("Rate limit exceeded the maximum. [900 requests per organization per window]") == (
+        True,
+        900,
+    )
+    assert org_refusal("Rate limit exceeded the maximum. [300 requests per token per window]") == (
+        False,
+        None,
+    )
+    assert org_refusal("Rate limit exceeded the maximum.") == (False, None)  # a fault: one request waits
