@@ -2,10 +2,12 @@
 
 The platform limits each token, not each OAuth client: a member is one token, and one client
 may mint several (`token_pool_size`, as the Terraform provider does), besides several clients.
-Each request goes to the member that can send soonest, breaking ties by the fewest requests
-already queued or in flight there, then in turn; a paused or exhausted member is skipped for as
-long as another one has room. A pool sized to the work starts with one token per client and,
-when every token's budget is spent, mints one more (up to its maximum).
+Each request goes to the member where it could be sent soonest once everything already queued
+there has gone (not merely the member whose window frees first: that one would take every
+request of a burst), breaking ties by the fewest requests queued or in flight, then in turn;
+a paused or exhausted member is skipped for as long as another one has room. A pool sized to
+the work starts with one token per client and, when every token's budget is spent, mints one
+more (up to its maximum).
 """
 
 from __future__ import annotations
