@@ -12,8 +12,11 @@ import asyncio
 import os
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -170,19 +173,29 @@ def _double_access(emu: RunningEmulator, tenant_divisions: set[str], since: int)
     return len(people), bad
 
 
-def run() -> str:
+@contextmanager
+def _scale_org(limit: int) -> Iterator[tuple[RunningEmulator, Path, Any]]:
+    """An empty emulator in its own process at `limit` per WINDOW, a scratch folder, tenants.yaml."""
     with (
         tempfile.TemporaryDirectory() as tmp_name,
         running_emulator(
-            seed="empty", rate_limit=f"{LIMIT}/{WINDOW:g}s", token_rate_limit="100000/60s", process=True
+            seed="empty", rate_limit=f"{limit}/{WINDOW:g}s", token_rate_limit="100000/60s", process=True
         ) as emu,
     ):
         tmp = Path(tmp_name)
-        cfg = scale_org.config(TENANTS, tmp)
+        yield emu, tmp, scale_org.config(TENANTS, tmp)
+
+
+def _pool_runs(emu: RunningEmulator, cfg: Any, persons: list, tmp: Path) -> list[Run]:
+    """The token pool, at a per-client rate the client process can serve four times over."""
+    emu.set_rate_limit(f"{POOL_LIMIT}/{WINDOW:g}s")
+    return [onboarding(emu, n, cfg, persons[:POOL_PEOPLE], tmp, POOL_LIMIT) for n in (1, 2, 4)]
+
+
+def run() -> str:
+    with _scale_org(LIMIT) as (emu, tmp, cfg):
         persons = scale_org.people(PEOPLE, TENANTS)
-        # the token pool first, at a per-client rate the client process can serve four times over
-        emu.set_rate_limit(f"{POOL_LIMIT}/{WINDOW:g}s")
-        pool = [onboarding(emu, n, cfg, persons[:POOL_PEOPLE], tmp, POOL_LIMIT) for n in (1, 2, 4)]
+        pool = _pool_runs(emu, cfg, persons, tmp)
         emu.set_rate_limit(f"{LIMIT}/{WINDOW:g}s")
         one = onboarding(emu, 1, cfg, persons, tmp, LIMIT)  # leaves the org onboarded for the next steps
         journal = Journal(f"sqlite:///{tmp}/onboard-1.db")
@@ -201,6 +214,32 @@ def run() -> str:
     return _report(pool, one, base, steady, movers, checked, overlaps)
 
 
+def run_pool() -> str:
+    """Only the token-pool table (`python -m bench.bench_onboarding pool`)."""
+    with _scale_org(POOL_LIMIT) as (emu, tmp, cfg):
+        pool = _pool_runs(emu, cfg, scale_org.people(POOL_PEOPLE, TENANTS), tmp)
+    return "\n".join(_pool_table(pool)) + "\n"
+
+
+def _pool_table(pool: list[Run]) -> list[str]:
+    by = {r.clients: r for r in pool}
+    return [
+        f"### Token pool: the onboarding of {POOL_PEOPLE:,} people with 1, 2 and 4 OAuth clients "
+        f"({POOL_LIMIT} requests per {WINDOW:g} s per client)\n",
+        HEAD,
+        *(_row(r) for r in pool),
+        "",
+        f"- throughput: 2 clients {by[1].seconds / by[2].seconds:.2f}× and 4 clients "
+        f"{by[1].seconds / by[4].seconds:.2f}× the speed of 1.",
+    ]
+
+
+HEAD = (
+    "| run | people | writes | reads | calls/person | seconds | ms/person | ceiling (windows) "
+    "| time ÷ ceiling | 429s |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+)
+
+
 def _row(r: Run) -> str:
     per = r.calls / r.people if r.people else 0
     return (
@@ -213,13 +252,9 @@ def _row(r: Run) -> str:
 def _report(
     pool: list[Run], one: Run, base: Run, steady: Run, movers: Run, checked: int, overlaps: int
 ) -> str:
-    head = (
-        "| run | people | writes | reads | calls/person | seconds | ms/person | ceiling (windows) "
-        "| time ÷ ceiling | 429s |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-    )
+    head = HEAD
     calls_ratio = (base.calls / base.people) / (one.calls / one.people)
     speed_ratio = (base.seconds / base.people) / (one.seconds / one.people)
-    by = {r.clients: r for r in pool}
     lines = [
         f"### Onboarding {PEOPLE:,} people into {TENANTS} tenants ({LIMIT} requests per {WINDOW:g} s per client)\n",
         head,
@@ -231,13 +266,7 @@ def _report(
         "(it works one person at a time, so its cost per person does not depend on N).",
         f"- ceiling = calls ÷ ({LIMIT} × clients) windows; time ÷ ceiling of 1.00 means every window was full.",
         "",
-        f"### Token pool: the onboarding of {POOL_PEOPLE:,} people with 1, 2 and 4 OAuth clients "
-        f"({POOL_LIMIT} requests per {WINDOW:g} s per client)\n",
-        head,
-        *(_row(r) for r in pool),
-        "",
-        f"- throughput: 2 clients {by[1].seconds / by[2].seconds:.2f}× and 4 clients "
-        f"{by[1].seconds / by[4].seconds:.2f}× the speed of 1.",
+        *_pool_table(pool),
         "",
         "### Steady state and movers\n",
         "| run | people | writes | reads | seconds | note |",
@@ -253,4 +282,6 @@ def _report(
 
 
 if __name__ == "__main__":
-    print(run())
+    import sys
+
+    print(run_pool() if sys.argv[1:] == ["pool"] else run())

@@ -52,3 +52,23 @@ async def test_a_paused_client_is_skipped_while_others_have_room(fake: FakePlatf
         assert time.monotonic() - t0 < 2  # not stuck behind the 30 s pause
         paused = [m for m in client.pool.members if m.budget.ready_in() > 20]
     assert len(paused) == 1
+
+
+async def test_a_burst_behind_full_windows_is_spread_by_queue_not_by_who_frees_first(
+    fake: FakePlatform,
+) -> None:
+    """Every token's window is full and frees at a slightly different moment: the burst must
+    still go a quarter to each (the token that frees first must not take all of it)."""
+    fake.route("GET", "/api/v2/ping")(lambda r: ok({}))
+    async with fake.client(
+        n_clients=4, rate_limit=20, rate_window=0.5, learn_rate_limit=False, max_concurrency=4
+    ) as client:
+        for _ in range(80):  # one after another: the four windows fill, staggered in time
+            await client.get("/api/v2/ping")
+        fake.requests.clear()
+        t0 = time.monotonic()
+        await asyncio.gather(*(client.get("/api/v2/ping") for _ in range(320)))
+        elapsed = time.monotonic() - t0
+    tokens = Counter(r.headers["Authorization"] for r in fake.requests if r.url.path == "/api/v2/ping")
+    assert sorted(tokens.values()) == [80, 80, 80, 80], tokens
+    assert elapsed < 3.0  # 4 windows of the pool; one token alone would need 16 (8 s)

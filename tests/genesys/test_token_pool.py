@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from tenantry.genesys import Credentials, GenesysClient, api, resolve_target
+from tenantry.genesys.ceiling import org_refusal
 
 
 @pytest.fixture
@@ -90,3 +91,48 @@ async def test_an_org_wide_ceiling_below_the_pools_sum_is_learned_and_kept(limit
     assert client.ceiling.learned is not None and client.ceiling.learned <= 60
     assert client.metrics.rate_limited < 0.15 * 300, client.metrics.rate_limited
     assert elapsed < 9.0
+
+
+async def test_one_429_naming_the_organization_is_enough_to_learn_the_ceiling(limited: Any) -> None:
+    """One request at a time never makes a run of refusals: the org's message says what it is."""
+    limited.set_rate_limit("1000/1s")
+    limited.admin.put("/_emulator/org-ratelimit", json={"rate": "20/1s"}).raise_for_status()
+    async with one_client(limited, token_pool_size=2, max_concurrency=1) as client:
+        ids = [u.id for u in (await api.users.list_users(client)).users]
+        await asyncio.sleep(1.05)
+        for i in range(45):
+            await api.users.get_user(client, ids[i % len(ids)])
+    assert client.ceiling.learned is not None and 15 <= client.ceiling.learned <= 20
+    assert client.metrics.rate_limited == 1  # the first contact; then the pool paced itself
+    assert all(m.budget.ready_in() < 1 for m in client.pool.members)  # no token was paused for it
+
+
+async def test_after_meeting_the_org_ceiling_every_token_paces_to_it_together(limited: Any) -> None:
+    """Four tokens, an org ceiling of 30 per 2 s: once met, the pool keeps to one shared window
+    that frees places when the platform's does (not a window after the pause), so the steady
+    state has (almost) no 429s."""
+    limited.set_rate_limit("1000/2s")
+    limited.admin.put("/_emulator/org-ratelimit", json={"rate": "30/2s"}).raise_for_status()
+    async with one_client(limited, token_pool_size=4) as client:
+        ids = [u.id for u in (await api.users.list_users(client)).users]
+        await asyncio.sleep(2.05)
+        await asyncio.gather(*(api.users.get_user(client, ids[i % len(ids)]) for i in range(45)))
+        first_contact = client.metrics.rate_limited
+        t0 = time.monotonic()
+        await asyncio.gather(*(api.users.get_user(client, ids[i % len(ids)]) for i in range(120)))
+        elapsed = time.monotonic() - t0
+    steady = client.metrics.rate_limited - first_contact
+    assert first_contact >= 1 and steady <= 1, (first_contact, steady)  # < 1% of 120
+    assert elapsed < 4 * 2 * 1.1, elapsed  # 4 windows of the ceiling
+
+
+def test_the_org_is_told_from_the_token_by_the_429s_message() -> None:
+    assert org_refusal("Rate limit exceeded the maximum. [900 requests per organization per window]") == (
+        True,
+        900,
+    )
+    assert org_refusal("Rate limit exceeded the maximum. [300 requests per token per window]") == (
+        False,
+        None,
+    )
+    assert org_refusal("Rate limit exceeded the maximum.") == (False, None)  # a fault: one request waits

@@ -20,7 +20,7 @@ import asyncio
 import math
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 
 
@@ -72,6 +72,26 @@ class RateBudget:
         """Seconds until this token may send again (0 if now); used to pick a pool member."""
         wait = self._wait(self._clock())
         return max(0.0, self.effective_window if wait == math.inf else wait)
+
+    def ready_after_queue(self) -> float:
+        """Seconds until a request queued behind everything this token already holds may be sent.
+
+        The pool picks by this, not by `ready_in`: a token whose window frees a moment earlier but
+        already has a long queue would otherwise take every new request, and one token would do
+        the work of the pool. The queue is the sequence done, in flight, waiting; the request
+        after it is the (n+1)-th and needs the (n+1-limit)-th to have left the window; one not
+        yet answered leaves at the earliest one window after its own turn."""
+        now = self._clock()
+        self._wait(now)  # drops the answers that left the window
+        floor = max(0.0, self._paused_until - now, self._blocked_until - now)
+        done, limit, span = self._done, max(1, self.limit), self.effective_window
+        q = len(done) + self.inflight + self.waiting  # 0-based position of the new request
+        if q < limit:
+            return floor
+        laps = max(0, -(-(q - len(done) - limit + 1) // limit))  # windows behind unanswered ones
+        q -= laps * limit
+        base = done[q - limit] + span - now if q >= limit else 0.0
+        return max(floor, base) + laps * span
 
     @property
     def load(self) -> int:
@@ -126,16 +146,23 @@ class RateBudget:
             self._finished.set()
             self._slots.release()
 
+    def seed(self, answered: Iterable[float]) -> None:
+        """Take over requests answered before this budget paced anything (oldest first): a
+        ceiling learned mid-run starts from the window the platform already holds."""
+        self._done = deque(sorted([*self._done, *answered]))
+        self._finished.set()
+
     def pause(self, seconds: float) -> None:
         self._paused_until = max(self._paused_until, self._clock() + seconds)
 
-    def observe(self, headers: Mapping[str, str], status: int) -> float:
+    def observe(self, headers: Mapping[str, str], status: int, *, org_refused: bool = False) -> float:
         """Learn the limit and window from an answer's rate headers.
 
         Returns how long the request itself must wait before it is retried: a 429 that the
         headers show as this token's budget running out pauses the whole token for Retry-After
         (and returns 0, the pause holds every request back); a 429 with budget left (another
-        limiter of the platform) delays only that request.
+        limiter of the platform) delays only that request. `org_refused`: the 429 says the org,
+        not this token, refused it: the headers are learned, the token is not paused.
         """
         now = self._clock()
         allowed = _number(headers.get("inin-ratelimit-allowed"))
@@ -156,7 +183,7 @@ class RateBudget:
             return 0.0
         retry_after = _number(headers.get("Retry-After"))
         pause = retry_after if retry_after is not None else (reset or 1.0)
-        if exhausted:
+        if exhausted and not org_refused:
             self.pause(pause)
             return 0.0
         return pause

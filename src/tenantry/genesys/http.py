@@ -42,7 +42,7 @@ from tenacity import (
 
 from tenantry.genesys.auth import MintPacer, TokenProvider
 from tenantry.genesys.budget import RateBudget
-from tenantry.genesys.ceiling import OrgCeiling
+from tenantry.genesys.ceiling import OrgCeiling, org_refusal
 from tenantry.genesys.config import Credentials, GenesysSettings
 from tenantry.genesys.errors import (
     ConflictError,
@@ -56,6 +56,7 @@ from tenantry.genesys.metrics import Metrics
 from tenantry.genesys.pool import ClientPool, PoolMember
 from tenantry.genesys.regions import Target
 from tenantry.genesys.retry import RetryPolicy, is_retryable_status
+from tenantry.genesys.transport import transport as cheap_idle_checks
 
 T = TypeVar("T")
 Params = Mapping[str, Any] | None
@@ -101,12 +102,13 @@ class GenesysClient:
         def member(creds: Credentials) -> PoolMember:
             # Each member has its own connection pool: httpcore scans every connection of a pool
             # on every request, so one shared pool grows slower with every member added.
+            limits = httpx.Limits(
+                max_connections=max_concurrency + 2, max_keepalive_connections=max_concurrency + 2
+            )
             http = httpx.AsyncClient(
-                transport=transport,
+                transport=transport or cheap_idle_checks(limits),
                 timeout=timeout,
-                limits=httpx.Limits(
-                    max_connections=max_concurrency + 2, max_keepalive_connections=max_concurrency + 2
-                ),
+                limits=limits,
                 headers={"Accept": "application/json", "User-Agent": "tenantry"},
             )
             return PoolMember(
@@ -285,16 +287,29 @@ class GenesysClient:
                 failure = "reset"
             latency = self._clock() - t0
             if response is not None:
-                wait = member.budget.observe(response.headers, response.status_code)
-                if response.status_code != 429:
-                    self.ceiling.accepted()
-                elif wait > 0 and self.ceiling.hit(wait, member.budget.window, t0):
-                    wait = 0.0  # the token had budget left: the org is the limit, and its pause holds all
+                wait = self._learn(member, response, t0)
         status: int | str = response.status_code if response is not None else failure
         correlation_id = response.headers.get("ININ-Correlation-Id") if response is not None else None
         log_request(method, template, status, attempt, latency, correlation_id, member.client_id)
         self.metrics.record_call(method, template, status)
         return response, failure, sent, wait
+
+    def _learn(self, member: PoolMember, response: httpx.Response, sent_at: float) -> float:
+        """Learn from an answer's rate headers; returns how long this request alone must wait.
+
+        A 429 whose message names the organization is the org's: the whole pool backs off and
+        paces together (the shared ceiling), the token is not paused. An unmarked 429 with the
+        token's budget left counts towards the ceiling's run."""
+        status = response.status_code
+        if status != 429:
+            member.budget.observe(response.headers, status)
+            self.ceiling.accepted(sent_at)
+            return 0.0
+        org, stated = org_refusal(error_from_response(response, "", "").message)
+        wait = member.budget.observe(response.headers, status, org_refused=org)
+        if wait > 0 and self.ceiling.hit(wait, member.budget.window, sent_at, certain=org, stated=stated):
+            return 0.0  # the org is the limit, and its pause holds every token
+        return wait
 
     def auth(self) -> httpx.Auth:
         """The first token's auth flow, for another httpx.AsyncClient (the SCIM bridge's,
@@ -431,11 +446,21 @@ class GenesysClient:
         """Run `action` again after a version conflict (409, or the 400 form): a versioned update
         re-reads inside `action`; a call that names no version itself (member removal, group and
         user delete) is checked against one by the platform, and a concurrent change makes it
-        answer as if ours were stale. Bounded by the policy's conflict_attempts, jittered backoff."""
+        answer as if ours were stale. Bounded by the policy's conflict_attempts, jittered backoff.
+
+        The first attempt runs bare: a conflict is rare, and building the retrying machinery for
+        every versioned call cost more than the rest of the client's own work on it."""
+        try:
+            return await action()
+        except ConflictError:
+            if self.retry.conflict_attempts <= 1:
+                raise
+        self.metrics.record_retry("VERSIONED", template, "409")
+        await asyncio.sleep(self.retry.backoff(1))
         retrying = AsyncRetrying(
             retry=retry_if_exception_type(ConflictError),
-            stop=stop_after_attempt(self.retry.conflict_attempts),
-            wait=lambda state: self.retry.backoff(state.attempt_number),
+            stop=stop_after_attempt(self.retry.conflict_attempts - 1),
+            wait=lambda state: self.retry.backoff(state.attempt_number + 1),
             before_sleep=lambda _state: self.metrics.record_retry("VERSIONED", template, "409"),
             reraise=True,
         )

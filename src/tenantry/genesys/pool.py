@@ -2,10 +2,12 @@
 
 The platform limits each token, not each OAuth client: a member is one token, and one client
 may mint several (`token_pool_size`, as the Terraform provider does), besides several clients.
-Each request goes to the member that can send soonest, breaking ties by the fewest requests
-already queued or in flight there, then in turn; a paused or exhausted member is skipped for as
-long as another one has room. A pool sized to the work starts with one token per client and,
-when every token's budget is spent, mints one more (up to its maximum).
+Each request goes to the member where it could be sent soonest once everything already queued
+there has gone (not merely the member whose window frees first: that one would take every
+request of a burst), breaking ties by the fewest requests queued or in flight, then in turn;
+a paused or exhausted member is skipped for as long as another one has room. A pool sized to
+the work starts with one token per client and, when every token's budget is spent, mints one
+more (up to its maximum).
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ class ClientPool:
             # Start the scan one further each time, so that ties rotate over the members.
             self._turn = (self._turn + 1) % len(self.members)
             order = self.members[self._turn :] + self.members[: self._turn]
-            member = min(order, key=lambda m: (round(m.budget.ready_in(), 3), m.budget.load))
+            member = min(order, key=lambda m: (round(m.budget.ready_after_queue(), 3), m.budget.load))
         if self._grow is not None and len(self.members) < self.max_size and self._spent(member):
             member = self._grow()
             self.members.append(member)
