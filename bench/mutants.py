@@ -85,7 +85,7 @@ MUTANTS = (
 
 
 def scratch_copy(into: Path) -> None:
-    for part in ("src", "bench", "examples"):
+    for part in ("src", "bench", "examples", "tests/support"):
         shutil.copytree(ROOT / part, into / part, ignore=shutil.ignore_patterns("__pycache__", "*.db*"))
 
 

@@ -31,10 +31,11 @@ from sqlalchemy import create_engine, text
 
 from genesys_emulator import RunningEmulator, running_emulator
 from support import chaos_checks as checks
-from support.chaos_org import STAFF, tenant_divisions, write_org
+from support.chaos_org import STAFF, plant_orphans, tenant_divisions, write_org
 from support.cli import apply_args, env_for, tenantry_cmd, writes
 from support.pg import fresh_database
 from tenantry.execution.journal import normalize_url
+from tenantry.genesys.api.grants import ONE_GRANT
 
 FAULTS = "429:0.05,500:0.03,503:0.03,timeout:0.03,reset:0.03,hang:0.3s,version:0.03,408:0.02"
 # the platform's habits (issue 12): stale versions answered 400, listings and search lagging a create
@@ -70,6 +71,8 @@ class ChaosResult:
     failed_runs: int = 0
     stuck: list[str] = field(default_factory=list)  # runs that hung until RUN_TIMEOUT
     faults: dict[str, int] = field(default_factory=dict)
+    orphans: dict[str, int] = field(default_factory=dict)  # people given orphaned grants after day 1
+    single_revokes: int = 0  # one-grant DELETEs: the fallback when a bulkremove fails whole
     retries: int = 0
     client_calls: int = 0
     differences: list[str] = field(default_factory=list)
@@ -101,6 +104,8 @@ class ChaosResult:
             "|---|---|",
             f"| emulator faults | `{FAULTS}`, consistency delay {CONSISTENCY}, quirks {QUIRKS} |",
             f"| faults injected | {sum(self.faults.values()):,} ({faults}) |",
+            f"| orphaned grants planted after day 1 (people) | {self.orphans or 'none'}; "
+            f"one-grant DELETEs (bulkremove fallback): {self.single_revokes} |",
             f"| SIGKILLs | {len(self.kills)} ({'; '.join(self.kills)}) |",
             f"| planned kills that found the run already over | {len(self.missed)} |",
             f"| apply runs (killed ones included) / failed without a kill "
@@ -142,6 +147,11 @@ def _env(emu: RunningEmulator, client: tuple[str, str] | None = None) -> dict[st
 
 def _apply(cfg: Path, feed: Path, journal: str) -> list[str]:
     return tenantry_cmd(*apply_args(journal, "--allow-mass-revoke", feed=feed, config=cfg))
+
+
+def _single_revokes(emu: RunningEmulator) -> int:
+    by = emu.stats()["calls"].get(f"DELETE {ONE_GRANT}", {})
+    return sum(by.values())
 
 
 def _writes(emu: RunningEmulator) -> int:
@@ -360,12 +370,19 @@ def run_chaos(
             try:
                 for n, feed in enumerate(feeds, 1):
                     driver.day(n, feed, per_day[n - 1] if n <= len(per_day) else [])
+                    if n == 1:
+                        driver.count_faults()  # setting faults restarts the emulator's counters
+                        emu.set_faults(None)
+                        result.orphans = plant_orphans(emu, people, tenants)
+                        result.single_revokes = -_single_revokes(emu)
+                        emu.set_faults(FAULTS, seed + 1000)
             except RuntimeError as exc:
                 result.gave_up = str(exc)
             finally:
                 driver.stop_worker()
             driver.count_faults()
             emu.set_faults(None)
+            result.single_revokes += _single_revokes(emu)
             if not result.gave_up:
                 leavers = {ln.split(",")[1] for ln in feeds[-1].read_text().splitlines() if ",leaver," in ln}
                 result.journal_problems = checks.journal(url, emu, since, leavers)

@@ -9,7 +9,11 @@ changes (so rule-based memberships change), day 3 more movers and re-joiners.
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
+from typing import Any
+
+import httpx
 
 STAFF = "staff.wfm@bpo.example"
 PROTECTED = "ops.admin@bpo.example"
@@ -97,3 +101,42 @@ def write_org(tmp: Path, people: int, tenants: int) -> tuple[Path, list[Path]]:
 
 def tenant_divisions(tenants: int) -> set[str]:
     return {tenant(t) for t in range(tenants)}
+
+
+def plant_orphans(emu: Any, people: int, tenants: int) -> dict[str, int]:
+    """Orphaned grants, as a platform admin leaves them (issue 12, 4): a division that held grants
+    of tenant people is deleted, and the grants stay behind.
+
+    Day 2's movers get, besides their access through groups, two direct grants tenantry's plan
+    revokes: the Agent role in their tenant's division and the Agent role in the division since
+    deleted. The revoke names both, so its bulkremove fails whole and the client falls back to
+    one DELETE per grant. Ten more people hold only the orphan. (A grant of a deleted *role* is
+    not planted: the org's per-role grant listings, which the snapshot reads, no longer show it.)"""
+    h = {"Authorization": f"Bearer {emu.token()}"}
+    with httpx.Client(base_url=emu.base_url, headers=h, timeout=30.0) as api:
+        roles = {r["name"]: r["id"] for r in api.get("/api/v2/authorization/roles").json()["entities"]}
+        divs = {
+            d["name"]: d["id"]
+            for d in api.get("/api/v2/authorization/divisions", params={"pageSize": 500}).json()["entities"]
+        }
+        users: dict[str, str] = {}
+        page = 1
+        while True:
+            listed = api.get("/api/v2/users", params={"pageSize": 500, "pageNumber": page}).json()
+            users |= {u["email"].lower(): u["id"] for u in listed["entities"]}
+            if page >= listed.get("pageCount", 1):
+                break
+            page += 1
+        gone = api.post("/api/v2/authorization/divisions", json={"name": "Chaos gone division"}).json()["id"]
+        time.sleep(0.5)  # the platform's consistency delay: a division just made is not yet grantable
+        movers, planted = max(2, people // 10), {"with a live grant": 0, "alone": 0}
+        for i in range(min(people, movers + 10)):
+            grants = [(roles["Agent"], gone)]
+            if i < movers:
+                grants.append((roles["Agent"], divs[tenant(i % tenants)]))
+            planted["with a live grant" if i < movers else "alone"] += 1
+            body = {"grants": [{"roleId": r, "divisionId": d} for r, d in grants]}
+            uid = users[f"p{i:05d}@chaos.example"]
+            api.post(f"/api/v2/authorization/subjects/{uid}/bulkadd", json=body).raise_for_status()
+        api.delete(f"/api/v2/authorization/divisions/{gone}").raise_for_status()
+    return planted
