@@ -194,8 +194,9 @@ class Org:
         return out
 
     def access_divisions(self, user_id: str) -> list[str]:
-        """Divisions a user can reach: by any grant, or by being a member of a queue there."""
-        divs = {d for (_r, d) in self.user_grants(user_id)}
+        """Divisions a user can reach: by any grant of a role that still exists (a deleted role's
+        grants linger but carry no permission), or by being a member of a queue there."""
+        divs = {d for (r, d) in self.user_grants(user_id) if r in self.roles}
         for qid in self.queue_memberships(user_id):
             divs.add(self.queues[qid]["divisionId"])
         return sorted(divs)

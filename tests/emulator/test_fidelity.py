@@ -139,7 +139,7 @@ def test_a_state_change_patch_changes_nothing_else(api: httpx.Client, name) -> N
 
 # ---- 4. orphaned grants --------------------------------------------------------------------------
 def test_a_deleted_role_leaves_its_grants_and_bulkremove_fails_whole(
-    api: httpx.Client, demo, name, error_body
+    emu: RunningEmulator, api: httpx.Client, demo, name, error_body
 ) -> None:
     acme = demo.divisions[ACME]
     role = api.post(
@@ -158,10 +158,11 @@ def test_a_deleted_role_leaves_its_grants_and_bulkremove_fails_whole(
     # bulkremove naming the gone role fails whole: the Agent grant stays too
     error_body(bulk(api, user["id"], "bulkremove", [(demo.roles["Agent"], acme), (role["id"], acme)]), 404)
     assert (user["id"], demo.roles["Agent"], acme) in subject_rows(api, user["id"])
-    # one DELETE per grant works, the orphan included
-    for role_id in (role["id"], demo.roles["Agent"]):
+    # one DELETE per grant works, the orphan included; a deleted role's grant carries no access
+    for role_id in (demo.roles["Agent"], role["id"]):
         path = f"/api/v2/authorization/subjects/{user['id']}/divisions/{acme}/roles/{role_id}"
         assert api.delete(path).status_code == 204
+        assert acme not in emu.timeline(user["id"])[-1]["access"]
     employee = (demo.roles["employee"], demo.divisions["Home"])
     assert subject_rows(api, user["id"]) == [(user["id"], *employee)]
     # the default role itself cannot be deleted
