@@ -5,7 +5,7 @@ budget, so the bridge reads it once, refreshes it on a schedule and on demand, a
 reconcile re-reads only the people it touched: their user (with groups) and their subject
 grants; direct queue memberships follow from the batches that ran. A plan that created
 structure (a division, group or queue) makes the next read a full one, and so does a reconcile of
-so many people (an IdP's initial cycle: 500 a slice) that reading each back would cost more calls
+so many people (an IdP's initial cycle: 2,000 a slice) that reading each back would cost more calls
 than the last full read did (2–3 calls a person against ~1 call per 40 users).
 """
 
