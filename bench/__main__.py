@@ -7,7 +7,7 @@ import platform
 import sys
 import time
 
-BENCHES = ("bench_emulator", "bench_client", "bench_plan", "bench_audit", "bench_onboarding")
+BENCHES = ("bench_emulator", "bench_client", "bench_plan", "bench_audit", "bench_onboarding", "bridge_cycle")
 
 
 def main(argv: list[str]) -> int:

@@ -1,7 +1,7 @@
 """SCIM bridge figures: IdP request → grant in place latency at the platform's real limit, the SCIM
 side's requests/s and p99 while reconciles run, and randomized move sequences on the timeline.
 
-    python -m bench.bench_bridge [latency|load|moves] ...   (all three by default)
+    python -m bench.bench_bridge [latency|load|moves|cycle[=N]] ...   (all four by default)
 
 The emulator and `tenantry serve` run as their own processes; this process plays the IdP.
 """
@@ -40,19 +40,27 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serving(emu: RunningEmulator, settle: str = "2s") -> Iterator[str]:
-    """`tenantry serve` as a process against `emu`; yields its base URL."""
+def serving(
+    emu: RunningEmulator,
+    settle: str = "2s",
+    *,
+    config: Path | None = None,
+    env: dict[str, str] | None = None,
+    extra: list[str] | None = None,
+) -> Iterator[str]:
+    """`tenantry serve` as a process against `emu` (the tests' config unless `config`; with
+    `env`, a profile's credentials instead of the environment's); yields its base URL."""
     tmp = Path(tempfile.mkdtemp(prefix="bench-bridge-"))
-    cfg = write_config(tmp)
+    cfg = config or write_config(tmp)
     port = _free_port()
-    env = os.environ | {
+    creds = {
         "GENESYSCLOUD_OAUTHCLIENT_ID": emu.client_id,
         "GENESYSCLOUD_OAUTHCLIENT_SECRET": emu.client_secret,
         "GENESYSCLOUD_API_REGION": emu.base_url,
-        "TENANTRY_TEST_ENTRA_TOKEN": ENTRA_TOKEN,
     }
+    env = os.environ | (env or creds) | {"TENANTRY_TEST_ENTRA_TOKEN": ENTRA_TOKEN}
     cmd = [sys.executable, "-m", "tenantry.cli.main", "serve", "-c", str(cfg), "--port", str(port)]
-    cmd += ["--journal", f"sqlite:///{tmp / 'journal.db'}", "--settle", settle]
+    cmd += ["--journal", f"sqlite:///{tmp / 'journal.db'}", "--settle", settle, *(extra or [])]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -262,8 +270,14 @@ def moves(count: int = 1000, concurrency: int = 50, settle: float = 2.0) -> str:
     )
 
 
+def cycle(users: int = 10_000) -> str:
+    from bench.bridge_cycle import cycle as run_cycle  # it uses serving() and wait_idle() from here
+
+    return run_cycle(users)
+
+
 def run() -> str:
-    return "\n".join([latency(), load(), moves()])
+    return "\n".join([latency(), load(), moves(), cycle()])
 
 
 if __name__ == "__main__":
@@ -271,5 +285,8 @@ if __name__ == "__main__":
     for name in chosen:
         fn, _, arg = name.partition("=")
         print(
-            {"latency": latency, "load": load, "moves": moves}[fn](*([int(arg)] if arg else [])), flush=True
+            {"latency": latency, "load": load, "moves": moves, "cycle": cycle}[fn](
+                *([int(arg)] if arg else [])
+            ),
+            flush=True,
         )

@@ -4,7 +4,9 @@ A full snapshot costs dozens of calls (hundreds in a large org) against a 300-pe
 budget, so the bridge reads it once, refreshes it on a schedule and on demand, and after each
 reconcile re-reads only the people it touched: their user (with groups) and their subject
 grants; direct queue memberships follow from the batches that ran. A plan that created
-structure (a division, group or queue) makes the next read a full one.
+structure (a division, group or queue) makes the next read a full one, and so does a reconcile of
+so many people (an IdP's initial cycle: 2,000 a slice) that reading each back would cost more calls
+than the last full read did (2–3 calls a person against ~1 call per 40 users).
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ class OrgIndex:
         self._lock = asyncio.Lock()
         self.full_reads = 0
         self.person_reads = 0
+        self.full_cost = 0  # Genesys calls the last full read took
 
     @property
     def age(self) -> float:
@@ -73,7 +76,9 @@ class OrgIndex:
 
     async def refresh(self) -> Snapshot:
         async with self._lock:
+            before = self.client.metrics.total_calls
             snap = await self.reader(self.client)
+            self.full_cost = self.client.metrics.total_calls - before
             self._snap, self._read_at, self._stale = snap, time.monotonic(), False
             self.full_reads += 1
             return snap
@@ -86,11 +91,15 @@ class OrgIndex:
             self.invalidate()
             return
         snap = self._snap
+        by_email = snap.user_by_email()
+        emails = [e.lower() for e in emails]
+        if self.full_cost and sum(2 if e in by_email else 3 for e in emails) > self.full_cost:
+            self.invalidate()  # one full read costs fewer calls than reading each person back
+            return
         for b in plan.batches:
             if b.op in ("queue.members.add", "queue.members.remove"):
                 self._queue_members(snap, b.target, b.items, b.op.endswith("add"))
-        by_email = snap.user_by_email()
-        await asyncio.gather(*(self._person(snap, e.lower(), by_email) for e in emails))
+        await asyncio.gather(*(self._person(snap, e, by_email) for e in emails))
 
     async def reread(self, emails: Iterable[str]) -> None:
         """Read these people again (user, groups, grants) before planning them."""

@@ -29,7 +29,7 @@ class ReconcileQueue:
         max_wait: float = 10.0,
         retries: int = 3,
         backoff: float = 5.0,
-        max_batch: int = 500,
+        max_batch: int = 2000,
     ) -> None:
         self.work = work
         self.settle = settle
