@@ -24,8 +24,8 @@ from pathlib import Path
 import httpx
 from tests.bridge.conftest import write_config
 from tests.bridge.idp import ENTRA_TOKEN, EntraClient
+from tests.support.bridge_moves import run as run_moves
 
-from bench.bridge_moves import run as run_moves
 from genesys_emulator import RunningEmulator, running_emulator
 
 TENANT_DIVISIONS = {"Acme Insurance", "Globex Telecom", "Initech Bank"}

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from functools import partial
 
-from bench.bridge_moves import run
-
 from genesys_emulator import RunningEmulator
+from support.bridge_moves import run
 from tenantry.bridge.server import RunningBridge
 
 from .idp import EntraClient
