@@ -18,7 +18,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from tenantry.bridge import mapping
@@ -28,16 +28,6 @@ from tenantry.execution.journal import Journal
 from tenantry.inputs.people import Person
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-# The statements every request of an initial cycle runs, built once: building one costs about as
-# much CPU as SQLite running it, on the event loop that also drives the reconciles' Genesys calls.
-_LIVE = (users.c.source == bindparam("source"), users.c.deleted_at.is_(None))
-_CONFLICT = select(users.c.id).where(users.c.user_name == bindparam("name"), *_LIVE)
-_INSERT_USER = insert(users)
-_RECORD = insert(requests)
-_FIND_BY = {
-    col: select(users).where(users.c[col] == bindparam("value"), *_LIVE).order_by(users.c.created, users.c.id)
-    for col in ("user_name", "email", "external_id")
-}
 
 
 class StaleWrite(ScimError):
@@ -86,16 +76,17 @@ class Store:
 
     # ---- users ------------------------------------------------------------------------------
     def _user_conflict(self, c: Connection, source: str, name: str, own: str | None) -> None:
-        if any(r.id != own for r in c.execute(_CONFLICT, {"source": source, "name": name.lower()})):
+        q = select(users.c.id).where(
+            users.c.source == source, users.c.user_name == name.lower(), users.c.deleted_at.is_(None)
+        )
+        if any(r.id != own for r in c.execute(q)):
             raise ScimError(409, f"a user with userName {name!r} already exists", "uniqueness")
 
     def create_user(self, source: str, data: dict[str, Any]) -> Row:
         now, uid = time.time(), uuid.uuid4().hex
         with self.engine.begin() as c:
             self._user_conflict(c, source, data["userName"], None)
-            c.execute(
-                _INSERT_USER, {"source": source, "id": uid, "version": 1, "created": now, **self._cols(data)}
-            )
+            c.execute(insert(users).values(source=source, id=uid, version=1, created=now, **self._cols(data)))
         return Row(uid, 1, now, now, data)
 
     @staticmethod
@@ -151,10 +142,6 @@ class Store:
         ids: list[str] | None = None,
     ) -> list[Row]:
         """Users of a source in a stable order (creation, id), optionally by one indexed column."""
-        if column in _FIND_BY and value is not None and ids is None:  # an IdP's probe: prebuilt
-            value = value.lower() if column in ("user_name", "email") else value
-            with self.engine.begin() as c:
-                return [_user_row(r) for r in c.execute(_FIND_BY[column], {"source": source, "value": value})]
         q = select(users).where(users.c.source == source, users.c.deleted_at.is_(None))
         if column is not None and value is not None:
             col = users.c[column]
@@ -401,17 +388,16 @@ class Store:
     ) -> None:
         with self.engine.begin() as c:
             c.execute(
-                _RECORD,
-                {
-                    "at": time.time(),
-                    "source": source,
-                    "method": method,
-                    "resource": resource,
-                    "resource_id": rid,
-                    "operation": operation[:200],
-                    "status": status,
-                    "outcome": outcome[:2000],
-                },
+                insert(requests).values(
+                    at=time.time(),
+                    source=source,
+                    method=method,
+                    resource=resource,
+                    resource_id=rid,
+                    operation=operation[:200],
+                    status=status,
+                    outcome=outcome[:2000],
+                )
             )
 
     def history(self, source: str | None = None, resource_id: str | None = None) -> list[dict[str, Any]]:
