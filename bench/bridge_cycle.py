@@ -227,6 +227,7 @@ def cycle(users: int = 10_000, limit: int = 300, window: float = 15.0, tokens: i
             first.start()
             scim = push(f"{base}/scim/v2/entra", users)
             pushed_at = time.perf_counter()
+            at_push_end = genesys_calls(emu)[0]
             wait_idle(base, timeout=3600)
             drained = time.perf_counter()
             first.stop.set()
@@ -238,6 +239,9 @@ def cycle(users: int = 10_000, limit: int = 300, window: float = 15.0, tokens: i
     ceiling = calls / (limit * tokens)
     ratio = seconds / window / ceiling if ceiling else float("nan")
     n = len(scim.times)
+    split = _split_rates(
+        calls, at_push_end, (first.at or drained, pushed_at, drained), limit * tokens / window
+    )
     return (
         f"| Entra initial cycle: {users:,} users, {GROUPS} groups ({THREADS} IdP clients, "
         f"{PER_PATCH} members a PATCH; emulator {limit}/{window:g} s per token, pool of {tokens}) "
@@ -252,9 +256,20 @@ def cycle(users: int = 10_000, limit: int = 300, window: float = 15.0, tokens: i
         f"| first reconcile → queue drained | {seconds:.0f} s (queue drained {drained - pushed_at:.0f} s after the push) |\n"
         f"| ceiling (calls ÷ {limit} × {tokens} per window) | {ceiling:.1f} windows = {ceiling * window:.0f} s |\n"
         f"| time ÷ ceiling (target ≤ 1.11, i.e. ≥ 0.9 × ceiling) | {ratio:.2f} |\n"
+        f"| Genesys calls/s ÷ ceiling rate ({limit * tokens / window:g}/s): while the IdP pushes / after | {split} |\n"
         f"| reconciles (runs / failures) | {queue['runs']} / {queue.get('failures', 0)} |\n"
         f"| users in Genesys in their tenant's division | {ok:,} of {users:,} |\n"
     )
+
+
+def _split_rates(calls: int, at_push_end: int, times: tuple[float, float, float], ceiling_rate: float) -> str:
+    """Genesys calls/s from the first reconcile to the push's end (serve, the IdP's 8 clients and
+    the emulator share the cores) and from then to the queue draining, each ÷ the ceiling rate."""
+    first, pushed, drained = times
+    out = []
+    for n, secs in ((at_push_end, pushed - first), (calls - at_push_end, drained - pushed)):
+        out.append(f"{n / secs:.0f}/s = {n / secs / ceiling_rate:.2f}" if secs > 0 else "—")
+    return " / ".join(out)
 
 
 def run() -> str:

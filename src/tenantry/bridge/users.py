@@ -29,9 +29,13 @@ from tenantry.bridge.web import (
 from tenantry.inputs.people import EMAIL
 
 
-def _render(request: Request, bridge: Bridge, source: str, rows: list[Row]) -> list[dict[str, Any]]:
+def _render(
+    request: Request, bridge: Bridge, source: str, rows: list[Row], *, new: bool = False
+) -> list[dict[str, Any]]:
+    """SCIM bodies of `rows`; groups are not queried when there is nothing to find (an Entra probe
+    that matched no one, a user just created): an initial cycle sends two such requests a user."""
     attributes, excluded = attr_params(request)
-    held = bridge.store.groups_of(source, [r.id for r in rows])
+    held = {} if new or not rows else bridge.store.groups_of(source, [r.id for r in rows])
     return [
         render_user(r.data, meta(request, source, "User", r), held.get(r.id, []), attributes, excluded)
         for r in rows
@@ -39,7 +43,7 @@ def _render(request: Request, bridge: Bridge, source: str, rows: list[Row]) -> l
 
 
 def _one(request: Request, bridge: Bridge, source: str, row: Row, status: int = 200) -> Response:
-    body = _render(request, bridge, source, [row])[0]
+    body = _render(request, bridge, source, [row], new=status == 201)[0]
     headers = {"ETag": etag(row)}
     if status == 201:
         headers["Location"] = body["meta"]["location"]

@@ -446,6 +446,7 @@ async def reconcile_indexed(
     verify: Verifier | None = None,
     local_worker: bool = True,
     events: EventSink | None = None,
+    concurrency: int = 8,
 ) -> Outcome:
     """`reconcile` against a snapshot the caller keeps fresh (the SCIM bridge's org index).
 
@@ -464,6 +465,7 @@ async def reconcile_indexed(
         verify_movers=False,
         local_worker=local_worker,
         events=events,
+        concurrency=concurrency,
     )
     if verify is not None and outcome.result is not None and outcome.result.ok:
         outcome.wrong = await verify(plan, moved_people(plan))
