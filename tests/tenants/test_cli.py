@@ -148,7 +148,7 @@ def test_kill_9_at_random_moments_then_resume_converges(
     tenantry.apply(DAY1)
     reference = emu.summary()
     emu.reset("demo")
-    emu.set_rate_limit("120/1s")  # about three seconds of work, so the kills land mid-run
+    emu.set_rate_limit("60/1s")  # about six seconds of work, so the kills land mid-run
     journal = f"sqlite:///{tmp_path / 'killed.db'}"
     cmd = tenantry_cmd(*apply_args(journal, feed=DAY1, config=TENANTS))
     env = os.environ | env_for(emu)

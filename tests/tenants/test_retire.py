@@ -93,6 +93,12 @@ def add_by_hand(emu: RunningEmulator, group: str, email: str) -> None:
     asyncio.run(go())
 
 
+def client_state(emu: RunningEmulator, name: str) -> str:
+    h = {"Authorization": f"Bearer {emu.token()}"}
+    clients = emu.admin.get("/api/v2/oauth/clients", headers=h).json()["entities"]
+    return next(c["state"] for c in clients if c["name"] == name)
+
+
 def document(r) -> dict:
     return json.loads(r.stdout[r.stdout.index("{") :])
 
@@ -135,6 +141,7 @@ def test_retire_revokes_empties_the_division_and_keeps_it(cli, emu: RunningEmula
     assert r.exit_code == 0, r.output
     before = emu.summary()
     assert before["oauthClients"]["initech-wfm-integration"] == ["Reporting Viewer@Initech Bank"]
+    assert client_state(emu, "initech-wfm-integration") == "active"
     assert any(u["division"] == "Initech Bank" for u in before["users"].values())  # its unmatched people
     shown = cli("retire", "initech", "-c", str(dropped), "--json")  # a dry run by default
     assert shown.exit_code == 0, shown.output
@@ -149,6 +156,7 @@ def test_retire_revokes_empties_the_division_and_keeps_it(cli, emu: RunningEmula
     assert after["queues"]["Initech Cards"]["memberGroups"] == []
     assert after["queues"]["Initech Cards"]["division"] == "Initech Bank"  # queues stay
     assert after["oauthClients"]["initech-wfm-integration"] == []
+    assert client_state(emu, "initech-wfm-integration") == "inactive"  # it mints no token any more
     assert "Initech Bank" in after["divisions"]  # never deleted
     assert [e for e, u in after["users"].items() if u["division"] == "Initech Bank"] == []
     assert not any(g.endswith("@Initech Bank") for u in after["users"].values() for g in u["grants"])

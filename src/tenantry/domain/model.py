@@ -97,6 +97,7 @@ class OAuthClient:
     id: str
     name: str
     role_divisions: frozenset[Grant] = frozenset()
+    state: str = "active"  # inactive: it can mint no token (a retired tenant's client)
 
 
 @dataclass(slots=True)

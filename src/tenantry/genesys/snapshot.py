@@ -112,7 +112,10 @@ async def read_snapshot(client: GenesysClient, *, progress: Progress | None = No
         snap.users[u.id] = _user(u)
     for c in clients:
         snap.oauth_clients[c.id] = OAuthClient(
-            c.id, c.name, frozenset(Grant(rd.role_id, rd.division_id) for rd in c.role_divisions)
+            c.id,
+            c.name,
+            frozenset(Grant(rd.role_id, rd.division_id) for rd in c.role_divisions),
+            c.state or "active",
         )
     for kind, p in zip(PROVIDER_TYPES, providers, strict=True):
         if p is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -76,6 +76,7 @@ class ClientSpec(_Payload):
     grants: list[tuple[str, str]]
     ttl: int = Field(ge=300, le=172_800)
     description: str | None = ""
+    state: Literal["active", "inactive"] | None = None  # None: left as it is
 
 
 class UserCreate(_Payload):

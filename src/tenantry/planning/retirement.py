@@ -82,18 +82,23 @@ RETIRED_CLIENT_TTL = 300  # the shortest the platform allows: a retired client's
 
 
 def _client(b: Builder, name: str, tenant: str) -> bool:
-    """Retired: the client loses its roles in the tenant's division (it stays, inactive in effect:
-    a token of a client without roles can read nothing). Dropped only: a warning."""
+    """Retired: the client loses its roles in the tenant's division and is set inactive (it mints
+    no token any more; kept, not deleted, so its history stays readable). Dropped only: a warning."""
     c = b.by_client.get(name)
     if c is None or b.is_protected(c.id, name):
         return False
     mine = {n.casefold() for n, t in b.orphans["division"].items() if t == tenant}
     have = b.names(c.role_divisions)
     keep: set[RoleGrant] = {g for g in have if g[1].casefold() not in mine}
-    if keep == have:
+    if keep == have and (c.state != "active" or not b.is_retired(tenant)):
         return False
     if b.is_retired(tenant):
-        payload = {"grants": sorted(list(x) for x in keep), "ttl": RETIRED_CLIENT_TTL, "description": None}
+        payload = {
+            "grants": sorted(list(x) for x in keep),
+            "ttl": RETIRED_CLIENT_TTL,
+            "description": None,
+            "state": "inactive",
+        }
         b.add("oauth-clients", Op.CLIENT_UPDATE, name, [payload], tenant)
     else:
         b.plan.warnings.append(

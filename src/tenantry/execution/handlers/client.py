@@ -32,6 +32,7 @@ async def update(ctx: Context, b: Batch) -> dict[str, Any]:
         await ctx.resolver.need("client", b.target),
         role_divisions=await ctx.resolver.pairs(spec["grants"]),
         access_token_validity_seconds=spec["ttl"],
+        **({"state": spec["state"]} if spec.get("state") else {}),
     )
     return {}
 
