@@ -9,13 +9,17 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import psycopg
+from prometheus_client.parser import text_string_to_metric_families
 
 from genesys_emulator import RunningEmulator
+from support.cli import spawn, wait_until
 from tenantry.execution.distributed import execute_distributed
 from tenantry.execution.executor import Guard
 from tenantry.execution.journal import Journal
@@ -88,3 +92,36 @@ def test_two_workers_run_every_batch_exactly_once(
     assert dict(jobs) == {"succeeded": plan.changes}
     assert emu.summary() | {"oauthClients": None} == reference | {"oauthClients": None}
     assert max(tenantry.users_by_email().values()) == 1
+
+
+def test_a_worker_serves_its_metrics(
+    emu: RunningEmulator, tenantry: Tenantry, pg_url: str, tmp_path: Path
+) -> None:
+    """A long-lived worker is scraped like `serve`: its own API calls show on its /metrics."""
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    plan = tenantry.plan(EXAMPLE / "people.csv")
+    worker = spawn(emu, tmp_path, "worker", "--journal", pg_url, "--metrics-port", str(port))
+    url = f"http://127.0.0.1:{port}/metrics"
+
+    def up() -> bool:
+        try:
+            return httpx.get(url, timeout=1).status_code == 200
+        except httpx.TransportError:
+            assert worker.poll() is None, worker.communicate()[1][-1500:]
+            return False
+
+    try:
+        wait_until(up, timeout=30)
+        guard = Guard(frozenset(plan.settings["org_admins"]), frozenset(plan.settings["protected"]))
+        result = asyncio.run(execute_distributed(plan, Journal(pg_url), guard, idle_timeout=60))
+        assert result.ok, result.failed[:3]
+        families = {f.name: f for f in text_string_to_metric_families(httpx.get(url, timeout=5).text)}
+    finally:
+        worker.terminate()
+        worker.communicate(timeout=20)
+    calls = families["tenantry_genesys_api_calls"].samples
+    created = sum(s.value for s in calls if s.labels.get("method") == "POST" and s.name.endswith("_total"))
+    assert created > 0  # the worker made the writes; the apply process only handed them out

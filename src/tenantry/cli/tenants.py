@@ -38,6 +38,7 @@ from tenantry.cli.render import print_plan, print_result
 from tenantry.cli.render_plan import blast_radius
 from tenantry.config import tenants as config_mod
 from tenantry.errors import InputError, Problem
+from tenantry.events import metrics
 from tenantry.events.runtime import for_run
 from tenantry.execution.journal import Journal
 from tenantry.genesys import ConfigError, GenesysError
@@ -435,6 +436,10 @@ def worker_command(
         Path | None,
         typer.Option("--config", "-c", help="tenants.yaml: also run `tenantry serve --replicas` reconciles."),
     ] = None,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option("--metrics-port", help="Serve Prometheus /metrics on 127.0.0.1 at this port."),
+    ] = None,
     profile: ProfileOpt = None,
     target: TargetOpt = None,
 ) -> None:
@@ -446,10 +451,18 @@ def worker_command(
     jr = Journal(journal)
     if not jr.is_postgres:
         raise io.fail("a worker needs a postgresql:// journal; the SQLite journal runs batches in-process", 2)
+    if metrics_port is not None:  # a worker lives long: scraped like serve, not a textfile at exit
+        from prometheus_client import start_http_server
+
+        try:
+            start_http_server(metrics_port, addr="127.0.0.1", registry=metrics.REGISTRY)
+        except OSError as exc:
+            raise io.fail(f"--metrics-port {metrics_port}: {exc.strerror or exc}", 2) from None
     try:
         client = client_for(settings_for(None, profile, target))
     except ConfigError as exc:
         raise io.fail(str(exc), 2) from None
+    metrics.track_client(client)  # its calls, 429s and budgets on --metrics-port
     extra: list[ExtraQueue] = []
     if config is not None:
         from tenantry.bridge.worker import bridge_queue
