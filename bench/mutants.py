@@ -39,7 +39,7 @@ MUTANTS = (
         "blind-create-retry",
         "after a create's answer is lost, create again without looking the object up by its natural key",
         "src/tenantry/genesys/http.py",
-        "            found = await lookup()\n",
+        "            found = await self.look_patiently(lookup)\n",
         "            found = None  # MUTANT: blind create retry\n",
     ),
     Mutant(

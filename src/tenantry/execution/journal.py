@@ -9,9 +9,11 @@ deactivation times live here too: deletion waits for the retention counted from 
 from __future__ import annotations
 
 import json
+import threading
 import time
 import uuid
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -26,11 +28,12 @@ from sqlalchemy import (
     create_engine,
     event,
     insert,
+    inspect,
     select,
     text,
     update,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
 from tenantry.execution.runlock import RunLock
@@ -105,26 +108,59 @@ def normalize_url(url: str) -> str:
     return url
 
 
-_SCHEMA_LOCK = 7_463_202  # advisory lock id: one process creates the journal's tables at a time
+_SCHEMA_LOCK = 7_463_202  # advisory lock id: one process migrates the journal's tables at a time
+VERSION_TABLE = "tenantry_journal_alembic"
+HEAD = "0001"  # the newest revision in execution/migrations (tests check they agree)
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _current(c: Connection) -> bool:
+    """At HEAD already: the common case, answered without importing Alembic."""
+    if not inspect(c).has_table(VERSION_TABLE):
+        return False
+    return c.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar() == HEAD
+
+
+_ALEMBIC = threading.Lock()  # Alembic's context is module-global: one migration per process at a time
+
+
+def _migrate(c: Connection) -> None:
+    from alembic import command
+    from alembic.config import Config as AlembicConfig
+
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = c
+    insp = inspect(c)
+    with _ALEMBIC:
+        if not insp.has_table(VERSION_TABLE) and insp.has_table("tenantry_runs"):
+            command.stamp(cfg, "0001")  # a journal an older tenantry made: its tables are revision 0001
+        command.upgrade(cfg, "head")
 
 
 def create_schema(engine: Engine) -> None:
-    """The journal's tables, safe when several processes open a fresh journal at once.
+    """The journal's tables, migrated to HEAD; safe when several processes open it at once.
 
-    PostgreSQL serialises the check-then-create under an advisory lock; SQLite takes its write
-    lock first, and a create that still loses a race ("already exists") is simply checked again.
+    PostgreSQL serialises the check-then-migrate under an advisory lock; on SQLite a migration
+    that loses a race ("already exists", "locked") is simply checked again. DDL is transactional
+    on both, so a migration is applied whole or not at all.
     """
     if engine.dialect.name == "postgresql":
         with engine.begin() as c:
+            if _current(c):
+                return
             c.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SCHEMA_LOCK})
-            metadata.create_all(c)
+            if not _current(c):
+                _migrate(c)
         return
-    for attempt in range(5):
+    for attempt in range(8):
         try:
-            metadata.create_all(engine)
+            with engine.begin() as c:
+                if not _current(c):
+                    _migrate(c)
             return
         except OperationalError as exc:
-            if ("already exists" not in str(exc) and "locked" not in str(exc)) or attempt == 4:
+            if ("already exists" not in str(exc) and "locked" not in str(exc)) or attempt == 7:
                 raise
             time.sleep(0.05 * (attempt + 1))
 

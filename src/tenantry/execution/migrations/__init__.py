@@ -1,0 +1,1 @@
+"""Alembic migrations of the journal's tables (runs, batches, leavers, managed objects)."""
