@@ -14,6 +14,20 @@ from tenantry.planning.batching import Batch
 from tenantry.planning.ops import Op
 
 Apply = Callable[[Context, Batch], Awaitable[dict[str, Any]]]
+MemberWrite = Callable[[Any, str, list[str]], Awaitable[Any]]
+
+
+def membership(kind: str, write: MemberWrite, *, adding: bool) -> Apply:
+    """A member add or remove on a group or queue, people named by email. A removal skips people
+    the org no longer has (they hold nothing left to revoke); an add needs every one of them."""
+
+    async def run(ctx: Context, b: Batch) -> dict[str, Any]:
+        ids = await ctx.resolver.user_ids(b.items, required=adding)
+        if ids:
+            await write(ctx.client, await ctx.resolver.need(kind, b.target), ids)
+        return {"count": len(ids)}
+
+    return run
 
 
 class Handler:

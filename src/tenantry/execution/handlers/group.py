@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tenantry.execution.context import Context
-from tenantry.execution.handlers.base import Handler
+from tenantry.execution.handlers.base import Handler, membership
 from tenantry.genesys import ConflictError
 from tenantry.genesys.api import grants, groups
 from tenantry.planning.batching import Batch
@@ -41,19 +41,8 @@ async def grants_remove(ctx: Context, b: Batch) -> dict[str, Any]:
     return {}
 
 
-async def members_add(ctx: Context, b: Batch) -> dict[str, Any]:
-    ids = await ctx.resolver.user_ids(b.items, required=True)
-    if ids:
-        await groups.add_group_members(ctx.client, await ctx.resolver.need("group", b.target), ids)
-    return {"count": len(ids)}
-
-
-async def members_remove(ctx: Context, b: Batch) -> dict[str, Any]:
-    """People the org no longer has are skipped: they hold nothing left to revoke."""
-    ids = await ctx.resolver.user_ids(b.items, required=False)
-    if ids:
-        await groups.remove_group_members(ctx.client, await ctx.resolver.need("group", b.target), ids)
-    return {"count": len(ids)}
+members_add = membership("group", groups.add_group_members, adding=True)
+members_remove = membership("group", groups.remove_group_members, adding=False)
 
 
 class GroupHandler(Handler):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from tenantry.execution.context import Context
-from tenantry.execution.handlers.base import Handler
+from tenantry.execution.handlers.base import Handler, membership
 from tenantry.genesys import ConflictError
 from tenantry.genesys.api import divisions, queues
 from tenantry.planning.batching import Batch
@@ -44,18 +44,8 @@ async def move(ctx: Context, b: Batch) -> dict[str, Any]:
     return {}
 
 
-async def members_add(ctx: Context, b: Batch) -> dict[str, Any]:
-    ids = await ctx.resolver.user_ids(b.items, required=True)
-    if ids:
-        await queues.add_queue_members(ctx.client, await ctx.resolver.need("queue", b.target), ids)
-    return {"count": len(ids)}
-
-
-async def members_remove(ctx: Context, b: Batch) -> dict[str, Any]:
-    ids = await ctx.resolver.user_ids(b.items, required=False)
-    if ids:
-        await queues.remove_queue_members(ctx.client, await ctx.resolver.need("queue", b.target), ids)
-    return {"count": len(ids)}
+members_add = membership("queue", queues.add_queue_members, adding=True)
+members_remove = membership("queue", queues.remove_queue_members, adding=False)
 
 
 class QueueHandler(Handler):
