@@ -38,9 +38,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_serve(cfg: Path, journal: str, port: int, env: dict[str, str]) -> subprocess.Popen:
+SINGLE = ("--settle", "500ms", "--admin-token-env", "BRIDGE_ADMIN")
+
+
+def start_serve(
+    cfg: Path, journal: str, port: int, env: dict[str, str], options: tuple[str, ...] = SINGLE
+) -> subprocess.Popen:
+    """`tenantry serve` as its own process, once its /healthz answers."""
     cmd = [sys.executable, "-m", "tenantry.cli.main", "serve", "-c", str(cfg), "--port", str(port)]
-    cmd += ["--journal", journal, "--settle", "500ms", "--admin-token-env", "BRIDGE_ADMIN"]
+    cmd += ["--journal", journal, *options]
     proc = subprocess.Popen(
         cmd, env=os.environ | env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )

@@ -23,26 +23,13 @@ from genesys_emulator import RunningEmulator
 
 from .idp import EntraClient, OktaClient
 from .org import access_history, tenant_access
-from .test_cli import env_for, free_port, stop
+from .test_cli import env_for, free_port, start_serve, stop
 
 ACME, GLOBEX = "Acme Insurance", "Globex Telecom"
 
 
 def _serve(cfg: Path, pg_url: str, port: int, env: dict[str, str]) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "tenantry.cli.main", "serve", "-c", str(cfg), "--port", str(port)]
-    cmd += ["--journal", pg_url, "--settle", "1s", "--replicas"]
-    proc = subprocess.Popen(cmd, env=os.environ | env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise AssertionError(f"serve did not start: {proc.communicate()[1].decode()[-2000:]}")
-        time.sleep(0.1)
+    return start_serve(cfg, pg_url, port, env, ("--settle", "1s", "--replicas"))
 
 
 def _worker(emu: RunningEmulator, cfg: Path, pg_url: str, n: int, tmp: Path) -> subprocess.Popen:
