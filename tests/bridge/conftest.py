@@ -4,11 +4,9 @@ and IdP client simulations (tests/bridge/idp.py)."""
 from __future__ import annotations
 
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from genesys_emulator import RunningEmulator
@@ -85,22 +83,3 @@ def entra(serve: RunningBridge) -> Iterator[EntraClient]:
 def okta(serve: RunningBridge) -> Iterator[OktaClient]:
     with OktaClient(serve.scim_url("okta")) as c:
         yield c
-
-
-PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A database of its own on the machine's PostgreSQL, dropped afterwards."""
-    name = f"tenantry_bridge_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = psycopg.connect(f"{PG_SERVER}/test", autocommit=True)
-    except psycopg.OperationalError as exc:  # the machine promises this server; say so loudly if absent
-        pytest.fail(f"PostgreSQL at 127.0.0.1:5432 is not reachable: {exc}")
-    admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{PG_SERVER}/{name}"
-    finally:
-        admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        admin.close()

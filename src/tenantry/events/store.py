@@ -27,9 +27,11 @@ from sqlalchemy import (
     create_engine,
     insert,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
 from tenantry.execution.journal import normalize_url
 
@@ -77,6 +79,27 @@ class Delivery:
     body: str  # the event, exactly as stored and signed
 
 
+_TABLES_LOCK = 7_463_203  # advisory lock id: one process creates the event tables at a time
+
+
+def create_tables(engine: Engine) -> None:
+    """Safe when several processes (workers, serve replicas) open a fresh journal at once: a lost
+    create race would otherwise kill the process's event sink, and with it its reconcile jobs."""
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as c:
+            c.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _TABLES_LOCK})
+            metadata.create_all(c)
+        return
+    for attempt in range(8):
+        try:
+            metadata.create_all(engine)
+            return
+        except OperationalError as exc:
+            if ("already exists" not in str(exc) and "locked" not in str(exc)) or attempt == 7:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+
+
 class EventStore:
     def __init__(self, url: str | None = None, *, engine: Engine | None = None) -> None:
         if engine is None:
@@ -84,7 +107,7 @@ class EventStore:
                 raise ValueError("an EventStore needs the journal's URL or engine")
             engine = create_engine(normalize_url(url), future=True)
         self.engine = engine
-        metadata.create_all(self.engine)
+        create_tables(self.engine)
 
     @classmethod
     def of_journal(cls, journal: Any) -> EventStore:

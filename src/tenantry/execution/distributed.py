@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import socket
 import time
 from collections import Counter
@@ -42,6 +43,8 @@ from tenantry.execution.executor import (
 from tenantry.execution.journal import Journal
 from tenantry.genesys import GenesysClient, GenesysError
 from tenantry.planning.plan import Batch, Plan
+
+log = logging.getLogger("tenantry.worker")
 
 QUEUE = "tenantry"
 TASK = "tenantry.run_batch"
@@ -169,7 +172,10 @@ async def run_worker(
             for q in extra
         ]
         others += [asyncio.create_task(_recover_loop(app, q.queue)) for q in extra]
-        others += [asyncio.create_task(q.background()) for q in extra if q.background is not None]
+        for q in extra:
+            if q.background is not None:
+                others.append(task := asyncio.create_task(q.background()))
+                task.add_done_callback(lambda t: _background_ended(t, worker))
         try:
             if stop is None:
                 await worker
@@ -179,6 +185,16 @@ async def run_worker(
             for t in [worker, *others]:
                 t.cancel()
             await asyncio.gather(worker, *others, return_exceptions=True)
+
+
+def _background_ended(task: asyncio.Task[Any], worker: asyncio.Task[Any]) -> None:
+    """A queue's background task (the bridge's job runner) must not die while the worker lives:
+    its jobs would wait for ever. Stop the worker instead: its heartbeat stops, and another
+    worker retries its jobs as stalled."""
+    if task.cancelled() or task.exception() is None:
+        return
+    log.error("a worker queue's background task failed; stopping this worker", exc_info=task.exception())
+    worker.cancel()
 
 
 async def recover_stalled(app: procrastinate.App, queue: str) -> int:
