@@ -87,15 +87,7 @@ class EventSink:
         self.emit(events)
         log.info(
             "batch applied",
-            extra=dict(
-                run_id=run_id,
-                batch_id=batch.id,
-                tenant=batch.tenant,
-                op=batch.op,
-                phase=batch.phase,
-                target=batch.target,
-                events=len(events),
-            ),
+            extra=_context(run_id, batch, events=len(events)),
         )
 
     def applied_from_journal(
@@ -124,15 +116,7 @@ class EventSink:
         metrics.BATCHES.labels(batch.phase, batch.op, "failed").inc()
         log.warning(
             "batch failed",
-            extra=dict(
-                run_id=run_id,
-                batch_id=batch.id,
-                tenant=batch.tenant,
-                op=batch.op,
-                phase=batch.phase,
-                target=batch.target,
-                error=error,
-            ),
+            extra=_context(run_id, batch, error=error),
         )
 
     def findings(self, findings: Iterable[Any], run_id: str) -> int:
@@ -175,3 +159,16 @@ async def session(
             left = drain_seconds - (time.monotonic() - t0)
             if left > 0:
                 await disp.drain(left, while_progressing=True)
+
+
+def _context(run_id: str, batch: Any, **more: Any) -> dict[str, Any]:
+    """A batch's log context: its run, id, tenant, op, phase and target."""
+    return dict(
+        run_id=run_id,
+        batch_id=batch.id,
+        tenant=batch.tenant,
+        op=batch.op,
+        phase=batch.phase,
+        target=batch.target,
+        **more,
+    )

@@ -31,9 +31,8 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
 
-from tenantry.execution.journal import normalize_url
+from tenantry.execution.journal import normalize_url, retry_lost_race
 
 metadata = MetaData()
 
@@ -90,14 +89,7 @@ def create_tables(engine: Engine) -> None:
             c.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _TABLES_LOCK})
             metadata.create_all(c)
         return
-    for attempt in range(8):
-        try:
-            metadata.create_all(engine)
-            return
-        except OperationalError as exc:
-            if ("already exists" not in str(exc) and "locked" not in str(exc)) or attempt == 7:
-                raise
-            time.sleep(0.05 * (attempt + 1))
+    retry_lost_race(lambda: metadata.create_all(engine))
 
 
 class EventStore:

@@ -12,7 +12,7 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -153,14 +153,24 @@ def create_schema(engine: Engine) -> None:
             if not _current(c):
                 _migrate(c)
         return
-    for attempt in range(8):
+
+    def migrate() -> None:
+        with engine.begin() as c:
+            if not _current(c):
+                _migrate(c)
+
+    retry_lost_race(migrate)
+
+
+def retry_lost_race(create: Callable[[], None], attempts: int = 8) -> None:
+    """SQLite has no advisory lock: a schema change that lost a race with another process
+    ("already exists", "locked") is simply tried again, and then finds the work done."""
+    for attempt in range(attempts):
         try:
-            with engine.begin() as c:
-                if not _current(c):
-                    _migrate(c)
+            create()
             return
         except OperationalError as exc:
-            if ("already exists" not in str(exc) and "locked" not in str(exc)) or attempt == 7:
+            if ("already exists" not in str(exc) and "locked" not in str(exc)) or attempt == attempts - 1:
                 raise
             time.sleep(0.05 * (attempt + 1))
 
